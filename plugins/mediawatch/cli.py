@@ -1,0 +1,175 @@
+"""``python -m mediawatch``: every pipeline stage from the shell, the same functions the DAGs call."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from .settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("mediawatch")
+
+
+def _emit(obj: object) -> None:
+    print(json.dumps(obj, ensure_ascii=False, default=str))
+
+
+def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
+    """Fetch feeds (URLs or files) and print normalized articles as JSON lines; no Elasticsearch."""
+    from datetime import timedelta
+
+    from .feeds import feed_from_url
+    from .fetch import fetch_url, make_client, read_local
+    from .normalize import parse_feed
+
+    failed = 0
+    with make_client(settings) as http:
+        for target in args.sources:
+            feed = feed_from_url(target if "://" in target else Path(target).resolve().as_uri(), args.lang)
+            fetched = (fetch_url(http, feed.id, target, settings) if target.startswith(("http://", "https://"))
+                       else read_local(feed.id, Path(target)))
+            parsed = parse_feed(fetched, feed, timedelta(seconds=settings.future_tolerance_s)) if fetched.ok else None
+            error = fetched.error or (parsed.error if parsed else None)
+            if error:
+                failed += 1
+                log.error("%s: %s", target, error)
+                continue
+            for article in parsed.articles:
+                _emit(article.to_dict())
+            for rejected in parsed.rejected:
+                log.warning("%s: rejected entry: %s", target, rejected.reason)
+            if parsed.bozo_reason:
+                log.warning("%s: feed is malformed but usable: %s", target, parsed.bozo_reason)
+    return 1 if failed else 0
+
+
+def _client(settings: Settings):
+    from .store import check_reachable, make_client
+
+    es = make_client(settings)
+    version = check_reachable(es, settings)
+    log.info("Elasticsearch %s at %s", version, settings.es_url)
+    return es
+
+
+def cmd_setup(args: argparse.Namespace, settings: Settings) -> int:
+    """Create or update index templates, indices and aliases (and Kibana objects)."""
+    from .index import setup_indices
+
+    report = setup_indices(_client(settings), settings, migrate=args.migrate)
+    result: dict[str, object] = {"analysis": report.analysis, "actions": report.actions}
+    if args.kibana:
+        from .kibana import import_saved_objects
+
+        result["kibana"] = import_saved_objects(args.kibana, settings)
+    _emit(result)
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the whole pipeline once over the feed registry and print a JSON summary."""
+    from .feeds import load_feeds
+    from .index import setup_indices
+    from .ingest import run_ingest
+
+    es = _client(settings)
+    setup_indices(es, settings)
+    feeds = load_feeds(Path(args.feeds) if args.feeds else settings.feeds_path)
+    summary = run_ingest(settings, es, feeds=feeds, limit=args.limit, force=args.force)
+    _emit(summary.public())
+    return 0
+
+
+def cmd_enrich(args: argparse.Namespace, settings: Settings) -> int:
+    """Enrich one plain-text article (file or stdin) and print the enrichment JSON."""
+    from .enrich import load_enricher
+
+    text = sys.stdin.read() if args.path in (None, "-") else Path(args.path).read_text(encoding="utf-8")
+    language = None if args.lang == "auto" else args.lang
+    result = load_enricher(settings.seeds_dir).enrich(args.title or "", text, language=language)
+    _emit(result.to_dict())
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    """Score entities and sentiment on the annotated article set."""
+    from .enrich import load_enricher
+    from .evaluate import evaluate, format_report
+
+    report = evaluate(load_enricher(settings.seeds_dir), Path(args.articles))
+    print(format_report(report))
+    return 0
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    """Search indexed articles; prints date, outlet, language, title and URL per hit."""
+    from .search import search
+
+    hits = search(_client(settings), settings, args.query, since=args.since, language=args.lang,
+                  entity=args.entity, size=args.size)
+    for hit in hits:
+        print(f"{hit.published_at[:16]}  {hit.source[:28]:28}  {hit.language}  {hit.title}\n    {hit.url}")
+    log.info("%d hits", len(hits))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mediawatch", description="MediaWatch: Russia–Syria media monitoring.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Callable[..., int]) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=func.__doc__, description=func.__doc__)
+        command.set_defaults(func=func)
+        return command
+
+    fetch = add("fetch", cmd_fetch)
+    fetch.add_argument("sources", nargs="+", metavar="URL_OR_FILE")
+    fetch.add_argument("--lang", choices=["ar", "ru", "en"], default="en", help="language prior for detection")
+
+    ingest = add("ingest", cmd_ingest)
+    ingest.add_argument("--feeds", help="feed registry YAML (default: MEDIAWATCH_FEEDS_FILE or seeds/feeds.yaml)")
+    ingest.add_argument("--limit", type=int, help="only the first N feeds")
+    ingest.add_argument("--force", action="store_true", help="fetch every feed now, ignoring poll intervals/backoff")
+
+    enrich = add("enrich", cmd_enrich)
+    enrich.add_argument("path", nargs="?", help="text file, or - for stdin (default)")
+    enrich.add_argument("--title", default="")
+    enrich.add_argument("--lang", choices=["auto", "ar", "ru", "en"], default="auto")
+
+    evaluate = add("evaluate", cmd_evaluate)
+    evaluate.add_argument("--articles", default=str(Path(__file__).resolve().parents[2] / "tests" / "data"
+                                                     / "annotated_articles.yaml"))
+
+    setup = add("setup", cmd_setup)
+    setup.add_argument("--migrate", action="store_true", help="move documents to new index versions")
+    setup.add_argument("--kibana", metavar="URL", help="also import the dashboards into this Kibana")
+
+    search = add("search", cmd_search)
+    search.add_argument("query")
+    search.add_argument("--since", help="e.g. 12h, 7d, 2w")
+    search.add_argument("--lang", choices=["ar", "ru", "en"])
+    search.add_argument("--entity", help="canonical entity name or id, e.g. 'Vladimir Putin' or Q7747")
+    search.add_argument("--size", type=int, default=10)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings()
+        return args.func(args, settings)
+    except SettingsError as exc:
+        log.error("configuration: %s", exc)
+        return 2
+    except Exception as exc:  # the CLI reports; tracebacks only with -v
+        if args.verbose:
+            raise
+        log.error("%s: %s", type(exc).__name__, exc)
+        return 1

@@ -1,0 +1,64 @@
+"""The feed registry (``seeds/feeds.yaml``): which outlets we poll, validated on load."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AnyUrl, BaseModel, ConfigDict, Field, field_validator
+
+from .seedfile import SeedError, load_entries
+
+Language = Literal["ar", "ru", "en"]
+Kind = Literal["state", "private", "opposition", "international", "search"]
+
+
+class Feed(BaseModel):
+    """One outlet feed. ``confirmed`` is false for URLs taken from public sources, not fetched live."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str = Field(min_length=1)
+    url: AnyUrl
+    language: Language
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    kind: Kind
+    poll_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
+    enabled: bool = True
+    confirmed: bool = False
+    confidence: Literal["high", "medium", "low"] | None = None
+    note: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _http_or_file(cls, url: AnyUrl) -> AnyUrl:
+        # file:// serves the offline demo feeds in seeds/demo/
+        if url.scheme not in {"http", "https", "file"}:
+            raise ValueError(f"unsupported URL scheme {url.scheme!r} (http, https or file)")
+        return url
+
+
+def load_feeds(path: Path, only_enabled: bool = True) -> list[Feed]:
+    """Load and validate the registry; ids and URLs must be unique. Errors name the line."""
+    document, entries = load_entries(path, "feeds", Feed)
+    default_poll = int((document.get("defaults") or {}).get("poll_minutes", 15))
+    seen_ids: dict[str, int] = {}
+    seen_urls: dict[str, int] = {}
+    feeds: list[Feed] = []
+    for feed, line in entries:
+        for seen, value, what in ((seen_ids, feed.id, "id"), (seen_urls, str(feed.url), "url")):
+            if value in seen:
+                raise SeedError(f"{path}:{line}: duplicate feed {what} {value!r} (first on line {seen[value]})")
+            seen[value] = line
+        if feed.poll_minutes is None:
+            feed = feed.model_copy(update={"poll_minutes": default_poll})
+        if feed.enabled or not only_enabled:
+            feeds.append(feed)
+    return feeds
+
+
+def feed_from_url(url: str, language: Language = "en") -> Feed:
+    """An ad-hoc feed for ``mediawatch fetch URL`` (no registry entry needed)."""
+    slug = "adhoc"
+    return Feed(id=slug, name=url, url=url, language=language, country="ZZ", kind="international")

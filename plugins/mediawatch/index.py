@@ -1,0 +1,265 @@
+"""Index design: templates, versioned indices behind aliases, analysis detection, migration.
+
+Every index the project writes is ``<prefix>-<name>-v<N>`` behind the alias ``<prefix>-<name>``.
+A mapping change bumps ``N``; ``setup --migrate`` creates the new index, copies documents
+with scan + bulk (the reindex module is not on every cluster), swaps the alias in one
+atomic call, then copies what was written to the old index meanwhile. The alias always
+points at a complete index.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from elasticsearch import ApiError, Elasticsearch, helpers
+
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+KEYWORD = {"type": "keyword"}
+DATE = {"type": "date"}
+FLOAT = {"type": "float"}
+INT = {"type": "integer"}
+BOOL = {"type": "boolean"}
+STORED_ONLY = {"type": "object", "enabled": False}
+LANGUAGE_ANALYZERS = {"ar": "arabic", "ru": "russian", "en": "english"}
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the cluster can analyse; without analysis-common there are no language analyzers."""
+
+    language_analyzers: dict[str, str] = field(default_factory=dict)
+    missing: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        if not self.missing:
+            return "language analyzers available: " + ", ".join(sorted(self.language_analyzers.values()))
+        return (f"cluster lacks the analyzers {', '.join(self.missing)} (analysis-common module not installed);"
+                " text fields fall back to the standard analyzer and search uses MediaWatch's own"
+                " Arabic light stemming / Russian lemmas in the field search_terms")
+
+
+def detect_analysis(es: Elasticsearch) -> Analysis:
+    """Ask the cluster which language analyzers exist (the test distribution has none)."""
+    available, missing = {}, []
+    for language, analyzer in LANGUAGE_ANALYZERS.items():
+        try:
+            es.indices.analyze(analyzer=analyzer, text="probe")
+            available[language] = analyzer
+        except ApiError:
+            missing.append(analyzer)
+    return Analysis(available, tuple(missing))
+
+
+def _text_field(analysis: Analysis) -> dict[str, Any]:
+    spec: dict[str, Any] = {"type": "text", "analyzer": "standard"}
+    if analysis.language_analyzers:
+        spec["fields"] = {lang: {"type": "text", "analyzer": name}
+                          for lang, name in analysis.language_analyzers.items()}
+    return spec
+
+
+def articles_mapping(analysis: Analysis) -> dict[str, Any]:
+    text = _text_field(analysis)
+    return {
+        "dynamic": False,
+        "properties": {
+            "id": KEYWORD, "url": KEYWORD, "original_url": {"type": "keyword", "index": False},
+            "feed_id": KEYWORD, "source": KEYWORD, "domain": KEYWORD, "country": KEYWORD, "kind": KEYWORD,
+            "language": KEYWORD, "title": text, "summary": text, "text": text,
+            "search_terms": {"type": "text", "analyzer": "whitespace"},
+            "published_at": DATE, "fetched_at": DATE, "indexed_at": DATE, "date_flag": KEYWORD,
+            "authors": KEYWORD, "tags": KEYWORD, "content_hash": KEYWORD,
+            "fingerprint": {"type": "keyword", "index": False, "doc_values": False},
+            "fingerprint_bands": KEYWORD, "cluster_id": KEYWORD,
+            "entity_ids": KEYWORD, "entity_names": KEYWORD,
+            "persons": KEYWORD, "organizations": KEYWORD, "locations": KEYWORD,
+            "location_points": {"type": "geo_point"},
+            "entities": STORED_ONLY,
+            "sentiment_label": KEYWORD, "sentiment_score": FLOAT, "sentiment_method": KEYWORD,
+            "tone_russia": FLOAT, "tone_syria": FLOAT,
+            "topics": KEYWORD, "relevance_score": FLOAT, "relevant": BOOL,
+            "enrichment_version": KEYWORD, "enriched_at": DATE,
+        },
+    }
+
+
+FEEDS_MAPPING = {
+    "dynamic": False,
+    "properties": {
+        "feed_id": KEYWORD, "name": KEYWORD, "url": KEYWORD, "language": KEYWORD, "country": KEYWORD,
+        "kind": KEYWORD, "enabled": BOOL, "status": KEYWORD, "http_status": INT,
+        "etag": {"type": "keyword", "index": False}, "last_modified": {"type": "keyword", "index": False},
+        "last_fetch_at": DATE, "last_success_at": DATE, "last_error": {"type": "keyword", "ignore_above": 2048},
+        "last_error_at": DATE, "failing_since": DATE, "consecutive_failures": INT, "next_fetch_at": DATE,
+        "retry_after_s": FLOAT, "entries_last_fetch": INT, "articles_last_fetch": INT,
+        "bozo_reason": {"type": "keyword", "ignore_above": 2048}, "elapsed_ms": INT,
+    },
+}
+
+FETCHLOG_MAPPING = {
+    "dynamic": False,
+    "properties": {
+        "run_id": KEYWORD, "feed_id": KEYWORD, "name": KEYWORD, "language": KEYWORD, "kind": KEYWORD,
+        "status": KEYWORD, "http_status": INT, "error": {"type": "keyword", "ignore_above": 2048},
+        "bozo_reason": {"type": "keyword", "ignore_above": 2048}, "fetched_at": DATE, "elapsed_ms": INT,
+        "entries": INT, "seen": INT, "new": INT, "updated": INT, "duplicate": INT, "rejected": INT,
+    },
+}
+
+DEADLETTER_MAPPING = {
+    "dynamic": False,
+    "properties": {
+        "stage": KEYWORD, "reason": {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 1024}}},
+        "error_type": KEYWORD, "source": KEYWORD, "doc_id": KEYWORD, "failed_at": DATE,
+        "run_id": KEYWORD, "payload": STORED_ONLY,
+    },
+}
+
+RUNS_MAPPING = {
+    "dynamic": False,
+    "properties": {
+        "run_id": KEYWORD, "trigger": KEYWORD, "status": KEYWORD, "started_at": DATE, "finished_at": DATE,
+        "duration_s": FLOAT, "feeds_ok": INT, "feeds_not_modified": INT, "feeds_failed": INT,
+        "feeds_skipped": INT, "articles_new": INT, "articles_updated": INT, "articles_duplicate": INT,
+        "articles_rejected": INT, "articles_seen": INT,
+    },
+}
+
+ALERTS_MAPPING = {
+    "dynamic": False,
+    "properties": {
+        "alert_id": KEYWORD, "kind": KEYWORD, "key": KEYWORD, "language": KEYWORD, "title": KEYWORD,
+        "window_start": DATE, "window_end": DATE, "created_at": DATE, "count": INT,
+        "baseline_mean": FLOAT, "score": FLOAT, "tone": FLOAT, "baseline_tone": FLOAT,
+        "delivered": BOOL, "delivery_attempts": INT, "evidence": STORED_ONLY,
+    },
+}
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    name: str
+    version: int
+    mappings: dict[str, Any]
+
+
+def index_specs(analysis: Analysis) -> list[IndexSpec]:
+    """Every index the project owns. Bump a version when its mapping changes."""
+    return [
+        IndexSpec("articles", 1, articles_mapping(analysis)),
+        IndexSpec("feeds", 1, FEEDS_MAPPING),
+        IndexSpec("fetchlog", 1, FETCHLOG_MAPPING),
+        IndexSpec("deadletter", 1, DEADLETTER_MAPPING),
+        IndexSpec("runs", 1, RUNS_MAPPING),
+        IndexSpec("alerts", 1, ALERTS_MAPPING),
+    ]
+
+
+def concrete_name(settings: Settings, spec: IndexSpec) -> str:
+    return f"{settings.index(spec.name)}-v{spec.version}"
+
+
+def template_body(settings: Settings, spec: IndexSpec) -> dict[str, Any]:
+    return {
+        "index_patterns": [f"{settings.index(spec.name)}-v*"],
+        "priority": 200,
+        "template": {
+            "settings": {"number_of_shards": settings.index_shards,
+                         "number_of_replicas": settings.index_replicas},
+            "mappings": spec.mappings,
+        },
+        "_meta": {"managed_by": "mediawatch", "version": spec.version},
+    }
+
+
+def alias_targets(es: Elasticsearch, alias: str) -> list[str]:
+    if not es.indices.exists_alias(name=alias):
+        return []
+    return sorted(es.indices.get_alias(name=alias).keys())
+
+
+@dataclass
+class SetupReport:
+    analysis: str
+    actions: list[str] = field(default_factory=list)
+
+    def add(self, action: str) -> None:
+        log.info(action)
+        self.actions.append(action)
+
+
+def _put_template_if_changed(es: Elasticsearch, name: str, body: dict[str, Any], report: SetupReport) -> None:
+    try:
+        current = es.indices.get_index_template(name=name)["index_templates"][0]["index_template"]
+    except ApiError:
+        current = None
+    if current and current.get("_meta") == body["_meta"] and current.get("template", {}).get("mappings") == \
+            body["template"]["mappings"] and current.get("index_patterns") == body["index_patterns"]:
+        return
+    es.indices.put_index_template(name=name, **body)
+    report.add(f"index template {name} {'updated' if current else 'created'}")
+
+
+def ensure_index(es: Elasticsearch, settings: Settings, spec: IndexSpec, report: SetupReport,
+                 migrate: bool = False) -> None:
+    """Create the template, the versioned index and the alias; migrate older versions if asked."""
+    alias = settings.index(spec.name)
+    target = concrete_name(settings, spec)
+    _put_template_if_changed(es, f"{alias}-template", template_body(settings, spec), report)
+    if not es.indices.exists(index=target):
+        es.indices.create(index=target)
+        report.add(f"index {target} created")
+    current = alias_targets(es, alias)
+    if current == [target]:
+        return
+    older = [name for name in current if name != target]
+    if older and not migrate:
+        report.add(f"alias {alias} still points at {', '.join(older)}; run `mediawatch setup --migrate` to move"
+                   f" its documents to {target}")
+        return
+    if older:
+        migrate_documents(es, older, target, alias, report)
+    else:
+        es.indices.put_alias(index=target, name=alias, is_write_index=True)
+        report.add(f"alias {alias} -> {target}")
+
+
+def _copy(es: Elasticsearch, source: list[str], target: str, since: str | None = None) -> int:
+    query: dict[str, Any] = {"match_all": {}}
+    if since:
+        query = {"range": {"indexed_at": {"gte": since}}}
+    actions = ({"_index": target, "_id": hit["_id"], "_source": hit["_source"]}
+               for hit in helpers.scan(es, index=source, query={"query": query}, size=1000))
+    copied, errors = helpers.bulk(es, actions, chunk_size=1000, raise_on_error=False)
+    if errors:
+        raise RuntimeError(f"migration to {target} failed for {len(errors)} documents, e.g. {errors[0]}")
+    return copied
+
+
+def migrate_documents(es: Elasticsearch, older: list[str], target: str, alias: str, report: SetupReport) -> None:
+    """Copy, swap the alias atomically, then copy what arrived during the first copy."""
+    started = datetime.now(UTC).isoformat()
+    copied = _copy(es, older, target)
+    actions = [{"remove": {"index": name, "alias": alias}} for name in older]
+    actions.append({"add": {"index": target, "alias": alias, "is_write_index": True}})
+    es.indices.update_aliases(actions=actions)
+    es.indices.refresh(index=older)
+    late = _copy(es, older, target, since=started)
+    report.add(f"migrated {copied} documents (+{late} written during the copy) from {', '.join(older)} to"
+               f" {target}; alias {alias} swapped atomically; old index kept for rollback")
+
+
+def setup_indices(es: Elasticsearch, settings: Settings, migrate: bool = False) -> SetupReport:
+    """Idempotent: running it twice in a row changes nothing the second time."""
+    analysis = detect_analysis(es)
+    report = SetupReport(analysis=analysis.describe())
+    log.info(report.analysis)
+    for spec in index_specs(analysis):
+        ensure_index(es, settings, spec, report, migrate=migrate)
+    return report

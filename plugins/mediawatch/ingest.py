@@ -1,0 +1,247 @@
+"""The ingest pipeline: due feeds -> fetch -> parse/normalize -> enrich -> dedupe -> index -> state.
+
+Each function here is one step the DAG wires as a task and the CLI runs in-process. Feed
+state (ETag, Last-Modified, health) is written only after the feed's articles are indexed,
+so a run that dies half-way re-fetches, never skips, what it had not stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from elasticsearch import Elasticsearch
+
+from . import clustering, store
+from .document import article_document
+from .enrich import Enricher, load_enricher
+from .feeds import Feed, load_feeds
+from .feedstate import is_due, next_state
+from .fetch import FetchResult, fetch_url, make_client, read_local
+from .normalize import parse_feed
+from .records import Article
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FeedOutcome:
+    """How one feed ended in one run; ``seen = new + updated + duplicate + rejected``."""
+
+    feed_id: str
+    status: str  # ok | not_modified | failed | skipped
+    error: str | None = None
+    bozo_reason: str | None = None
+    seen: int = 0
+    new: int = 0
+    updated: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+
+
+OUTCOME_COUNTS = ("seen", "new", "updated", "duplicate", "rejected")
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    started_at: str
+    finished_at: str = ""
+    feeds: dict[str, int] = field(default_factory=dict)
+    articles: dict[str, int] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+
+    def public(self) -> dict[str, Any]:
+        """The JSON the CLI prints."""
+        return {"feeds": self.feeds, "articles": self.articles, "run_id": self.run_id,
+                "failures": self.failures}
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
+
+
+def load_states(es: Elasticsearch, settings: Settings, feed_ids: list[str]) -> dict[str, dict[str, Any]]:
+    return store.get_sources(es, settings.index("feeds"), feed_ids, fields=["*"])
+
+
+def select_due(feeds: list[Feed], states: dict[str, dict[str, Any]], now: datetime,
+               force: bool = False) -> list[Feed]:
+    """Feeds whose next allowed fetch has come (all of them with ``force``)."""
+    return [feed for feed in feeds if force or is_due(states.get(feed.id), now)]
+
+
+def fetch_feed(feed: Feed, state: dict[str, Any] | None, settings: Settings, http: httpx.Client) -> FetchResult:
+    url = str(feed.url)
+    if url.startswith("file://"):
+        return read_local(feed.id, Path(httpx.URL(url).path))
+    state = state or {}
+    return fetch_url(http, feed.id, url, settings, etag=state.get("etag"), last_modified=state.get("last_modified"))
+
+
+def classify(es: Elasticsearch, settings: Settings, articles: list[Article]) -> tuple[list[Article], Counter]:
+    """Drop unchanged articles and in-batch repeats; count new / updated / duplicate."""
+    counts: Counter = Counter()
+    unique: dict[str, Article] = {}
+    for article in articles:
+        if article.id in unique:
+            counts["duplicate"] += 1
+        else:
+            unique[article.id] = article
+    existing = store.get_sources(es, settings.index("articles"), list(unique),
+                                 fields=["content_hash", "cluster_id"])
+    changed = []
+    for article in unique.values():
+        previous = existing.get(article.id)
+        if previous is None:
+            counts["new"] += 1
+        elif previous.get("content_hash") == article.content_hash:
+            counts["duplicate"] += 1
+            continue
+        else:
+            counts["updated"] += 1
+            article.cluster_id = previous.get("cluster_id") or ""
+        changed.append(article)
+    return changed, counts
+
+
+def enrich_articles(articles: Iterable[Article], enricher: Enricher) -> None:
+    for article in articles:
+        body = f"{article.summary}\n{article.text}".strip()
+        article.enrichment = enricher.enrich(article.title, body, language=article.language).to_dict()
+
+
+def index_articles(es: Elasticsearch, settings: Settings, articles: list[Article], run_id: str) -> int:
+    """Bulk-index; returns how many were rejected (they are in the dead-letter index)."""
+    indexed_at = store.now_iso()
+    index = settings.index("articles")
+    actions = (store.index_action(index, a.id, article_document(a, indexed_at)) for a in articles)
+    report = store.write_bulk(es, actions, settings, run_id=run_id)
+    return len(report.failed)
+
+
+def process_feed(feed: Feed, fetched: FetchResult, state: dict[str, Any] | None, settings: Settings,
+                 es: Elasticsearch, enricher: Enricher, run_id: str) -> FeedOutcome:
+    """Everything after the HTTP exchange for one feed; raises only if Elasticsearch fails."""
+    outcome = FeedOutcome(feed.id, fetched.status, error=fetched.error)
+    entries = 0
+    if fetched.ok:
+        parsed = parse_feed(fetched, feed, timedelta(seconds=settings.future_tolerance_s))
+        entries, outcome.bozo_reason, outcome.error = parsed.entries_seen, parsed.bozo_reason, parsed.error
+        outcome.status = "failed" if parsed.error else "ok"
+        outcome.seen = len(parsed.articles) + len(parsed.rejected)
+        outcome.rejected = len(parsed.rejected)
+        store.write_dead_letters(es, settings, [store.rejected_as_failure(r) for r in parsed.rejected], run_id)
+        changed, counts = classify(es, settings, parsed.articles)
+        outcome.new, outcome.updated, outcome.duplicate = counts["new"], counts["updated"], counts["duplicate"]
+        enrich_articles(changed, enricher)
+        clustering.assign_clusters(es, settings, changed)
+        failed = index_articles(es, settings, changed, run_id)
+        # A document the index refused was counted as new/updated; it is a rejection instead.
+        outcome.rejected += failed
+        outcome.new -= min(failed, outcome.new)
+        es.indices.refresh(index=settings.index("articles"))
+    new_state = next_state(state, feed, fetched, settings, error=outcome.error, bozo_reason=outcome.bozo_reason,
+                           entries=entries, articles=outcome.new + outcome.updated)
+    save_feed_state(es, settings, new_state, outcome, run_id)
+    log.info("feed %s: %s%s; seen %d, new %d, updated %d, duplicate %d, rejected %d", feed.id, outcome.status,
+             f" ({outcome.error})" if outcome.error else "", outcome.seen, outcome.new, outcome.updated,
+             outcome.duplicate, outcome.rejected)
+    return outcome
+
+
+def save_feed_state(es: Elasticsearch, settings: Settings, state: dict[str, Any], outcome: FeedOutcome,
+                    run_id: str) -> None:
+    """Feed state, then one fetch-log line per feed and run (its id makes a re-run overwrite it)."""
+    es.index(index=settings.index("feeds"), id=state["feed_id"], document=state)
+    log_line = {"run_id": run_id, "feed_id": state["feed_id"], "name": state["name"],
+                "language": state["language"], "kind": state["kind"], "status": state["status"],
+                "http_status": state.get("http_status"), "error": outcome.error,
+                "bozo_reason": outcome.bozo_reason, "fetched_at": state["last_fetch_at"],
+                "elapsed_ms": state.get("elapsed_ms"), "entries": state.get("entries_last_fetch"),
+                **{key: getattr(outcome, key) for key in OUTCOME_COUNTS}}
+    es.index(index=settings.index("fetchlog"), id=f"{run_id}:{state['feed_id']}", document=log_line)
+
+
+def ingest_one(feed: Feed, settings: Settings, es: Elasticsearch, run_id: str,
+               enricher: Enricher | None = None, http: httpx.Client | None = None) -> FeedOutcome:
+    """Fetch and process one feed (the DAG's mapped task)."""
+    state = load_states(es, settings, [feed.id]).get(feed.id)
+    enricher = enricher or load_enricher(settings.seeds_dir)
+    if http is None:
+        with make_client(settings) as client:
+            fetched = fetch_feed(feed, state, settings, client)
+    else:
+        fetched = fetch_feed(feed, state, settings, http)
+    return process_feed(feed, fetched, state, settings, es, enricher, run_id)
+
+
+def summarize(run_id: str, started_at: str, outcomes: list[FeedOutcome], skipped: int = 0) -> RunSummary:
+    statuses = Counter(o.status for o in outcomes)
+    summary = RunSummary(run_id=run_id, started_at=started_at, finished_at=store.now_iso())
+    summary.feeds = {"ok": statuses["ok"], "not_modified": statuses["not_modified"],
+                     "failed": statuses["failed"], "skipped": skipped}
+    summary.articles = {key: sum(getattr(o, key) for o in outcomes) for key in OUTCOME_COUNTS}
+    summary.failures = {o.feed_id: o.error or "" for o in outcomes if o.status == "failed"}
+    return summary
+
+
+def record_run(es: Elasticsearch, settings: Settings, summary: RunSummary, trigger: str) -> None:
+    started = datetime.fromisoformat(summary.started_at)
+    finished = datetime.fromisoformat(summary.finished_at)
+    doc = {"run_id": summary.run_id, "trigger": trigger, "status": "finished", "started_at": summary.started_at,
+           "finished_at": summary.finished_at, "duration_s": (finished - started).total_seconds()}
+    doc.update({f"feeds_{k}": v for k, v in summary.feeds.items()})
+    doc.update({f"articles_{k}": v for k, v in summary.articles.items()})
+    es.index(index=settings.index("runs"), id=summary.run_id, document=doc, refresh="wait_for")
+    log.info("run %s: feeds %s; articles %s", summary.run_id, summary.feeds, summary.articles)
+
+
+def run_ingest(settings: Settings, es: Elasticsearch, feeds: list[Feed] | None = None, limit: int | None = None,
+               force: bool = False, trigger: str = "cli", run_id: str | None = None,
+               on_feed: Callable[[FeedOutcome], None] | None = None) -> RunSummary:
+    """The whole pipeline once, outside Airflow: fetch concurrently, process one feed at a time.
+
+    Processing is sequential so near-duplicate clustering sees the previous feeds' articles.
+    """
+    run_id = run_id or new_run_id()
+    started_at = store.now_iso()
+    feeds = feeds if feeds is not None else load_feeds(settings.feeds_path)
+    feeds = feeds[:limit] if limit else feeds
+    states = load_states(es, settings, [f.id for f in feeds])
+    due = select_due(feeds, states, datetime.now(UTC), force=force)
+    enricher = load_enricher(settings.seeds_dir)
+    outcomes: list[FeedOutcome] = []
+    tick = time.monotonic()
+    with make_client(settings) as http, ThreadPoolExecutor(max_workers=settings.fetch_concurrency) as pool:
+        fetches = pool.map(lambda feed: fetch_feed(feed, states.get(feed.id), settings, http), due)
+        for done, (feed, fetched) in enumerate(zip(due, fetches, strict=True), start=1):
+            outcome = process_feed(feed, fetched, states.get(feed.id), settings, es, enricher, run_id)
+            outcomes.append(outcome)
+            if on_feed:
+                on_feed(outcome)
+            if time.monotonic() - tick > 10:
+                log.info("progress: %d/%d feeds processed", done, len(due))
+                tick = time.monotonic()
+    summary = summarize(run_id, started_at, outcomes, skipped=len(feeds) - len(due))
+    record_run(es, settings, summary, trigger)
+    return summary
+
+
+def outcomes_from_log(es: Elasticsearch, settings: Settings, run_id: str) -> list[FeedOutcome]:
+    """The outcomes a (possibly distributed) run recorded, read back from the fetch log."""
+    es.indices.refresh(index=settings.index("fetchlog"))
+    response = es.search(index=settings.index("fetchlog"), query={"term": {"run_id": run_id}}, size=10_000)
+    return [FeedOutcome(feed_id=s["feed_id"], status=s["status"], error=s.get("error"),
+                        bozo_reason=s.get("bozo_reason"), **{k: s.get(k) or 0 for k in OUTCOME_COUNTS})
+            for s in (hit["_source"] for hit in response["hits"]["hits"])]

@@ -1,0 +1,151 @@
+"""Feed bytes to clean articles: parse, canonical URL, stable id, UTC dates, plain text, language."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import feedparser
+import lxml.html
+from lxml import etree
+
+from .feeds import Feed
+from .fetch import FetchResult
+from . import fingerprint
+from .language import detect_language
+from .records import Article, Rejected
+
+# Query parameters that only track the reader (campaign tags, click ids); everything else is kept
+# because many outlets address articles by query string (?p=123, ?id=...).
+TRACKING_PARAMS = {"fbclid", "gclid", "yclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "_ga",
+                   "ref_src", "at_medium", "at_campaign", "cmpid", "rss", "from", "ito", "ncid", "spm"}
+TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+# Elements whose text is code or chrome, never article prose.
+DROPPED_ELEMENTS = ["script", "style", "noscript", "iframe", "object", "embed", "svg", "form", "button"]
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass
+class ParsedFeed:
+    """The outcome of parsing one fetched feed."""
+
+    articles: list[Article] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    bozo_reason: str | None = None
+    error: str | None = None
+    entries_seen: int = 0
+
+
+def is_tracking_param(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+
+
+def canonical_url(url: str) -> str:
+    """Lower-case scheme and host, no default port, no fragment, no tracking parameters."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if parts.port and parts.port != DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{parts.port}"
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)]
+    return urlunsplit((scheme, host, parts.path or "/", urlencode(query, doseq=True), ""))
+
+
+def article_id(canonical: str) -> str:
+    """Stable id: the same canonical URL always gives the same document id."""
+    return hashlib.sha1(canonical.encode("utf-8")).hexdigest()
+
+
+def html_to_text(fragment: str | None) -> str:
+    """Plain text of an HTML fragment: entities decoded, scripts/styles dropped, spaces collapsed."""
+    if not fragment:
+        return ""
+    if "<" not in fragment:
+        return _SPACES.sub(" ", html.unescape(fragment)).strip()
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return _SPACES.sub(" ", html.unescape(re.sub(r"<[^>]*>", " ", fragment))).strip()
+    etree.strip_elements(root, *DROPPED_ELEMENTS, with_tail=False)
+    for br in root.iter("br", "p", "div", "li"):
+        br.tail = " " + (br.tail or "")
+    return _SPACES.sub(" ", root.text_content()).strip()
+
+
+def entry_date(entry: dict[str, Any], fetched_at: datetime, future_tolerance: timedelta) -> tuple[datetime, str]:
+    """UTC publication date and a flag: feed, missing (fetch time used) or future_clamped."""
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed") or entry.get("created_parsed")
+    if not parsed:
+        return fetched_at, "missing"
+    published = datetime(*parsed[:6], tzinfo=UTC)
+    if published > fetched_at + future_tolerance:
+        return fetched_at, "future_clamped"
+    return published, "feed"
+
+
+def content_hash(*parts: str) -> str:
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def _entry_link(entry: dict[str, Any]) -> str:
+    link = entry.get("link") or ""
+    if not link and str(entry.get("id", "")).startswith(("http://", "https://")):
+        link = entry["id"]
+    return link.strip()
+
+
+def _entry_summary(entry: dict[str, Any]) -> str:
+    summary = entry.get("summary") or ""
+    if not summary and entry.get("content"):
+        summary = entry["content"][0].get("value", "")
+    return html_to_text(summary)
+
+
+def normalize_entry(entry: dict[str, Any], feed: Feed, fetched_at: datetime,
+                    future_tolerance: timedelta = timedelta(hours=1)) -> Article | Rejected:
+    """One feedparser entry to an Article, or a Rejected with the reason."""
+    link = _entry_link(entry)
+    title = html_to_text(entry.get("title"))
+    if not link.startswith(("http://", "https://")):
+        return Rejected("normalize", f"entry has no http(s) link (link={link!r})", feed.id,
+                        {"title": title, "link": link})
+    summary = _entry_summary(entry)
+    if not title and not summary:
+        return Rejected("normalize", "entry has neither title nor summary", feed.id, {"link": link})
+    canonical = canonical_url(link)
+    published, flag = entry_date(entry, fetched_at, future_tolerance)
+    language = detect_language(f"{title} {summary}", prior=feed.language)
+    signature = fingerprint.signature(f"{title} {summary}")
+    return Article(
+        id=article_id(canonical), url=canonical, original_url=link, feed_id=feed.id, source=feed.name,
+        domain=urlsplit(canonical).hostname or "", country=feed.country, kind=feed.kind, language=language,
+        title=title, summary=summary, published_at=published.isoformat(), fetched_at=fetched_at.isoformat(),
+        date_flag=flag, authors=[a.get("name", "") for a in entry.get("authors", []) if a.get("name")],
+        tags=[t.get("term", "") for t in entry.get("tags", []) if t.get("term")],
+        content_hash=content_hash(title, summary, published.isoformat()),
+        fingerprint=fingerprint.encode(signature), fingerprint_bands=fingerprint.bands(signature),
+    )
+
+
+def parse_feed(result: FetchResult, feed: Feed, future_tolerance: timedelta = timedelta(hours=1)) -> ParsedFeed:
+    """Parse fetched bytes with feedparser; a bozo feed that still has entries is used."""
+    parsed = feedparser.parse(result.body, response_headers=result.headers or None)
+    outcome = ParsedFeed(entries_seen=len(parsed.entries))
+    if parsed.bozo:
+        outcome.bozo_reason = f"{type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}"
+    if not parsed.entries:
+        if not parsed.version or parsed.bozo:  # an empty but well-formed feed is simply quiet
+            outcome.error = (f"not a usable feed: {outcome.bozo_reason}" if outcome.bozo_reason
+                             else "not a feed (no RSS/Atom/RDF root element)")
+        return outcome
+    for entry in parsed.entries:
+        item = normalize_entry(entry, feed, result.fetched_at, future_tolerance)
+        (outcome.articles if isinstance(item, Article) else outcome.rejected).append(item)
+    return outcome

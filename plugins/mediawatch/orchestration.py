@@ -1,0 +1,91 @@
+"""What the DAG tasks call: small functions with plain inputs and outputs (ids and counts only).
+
+Large payloads never travel through XCom: tasks hand each other feed ids and counts, and the
+articles go through Elasticsearch. The only Airflow-specific part is reading the
+``elasticsearch_default`` connection, imported lazily so this module works without Airflow.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from .feeds import load_feeds
+from .index import setup_indices
+from .ingest import (FeedOutcome, ingest_one, load_states, outcomes_from_log, record_run, select_due,
+                     summarize)
+from .settings import Settings, load_settings
+from .store import StoreUnavailable, check_reachable, make_client
+
+log = logging.getLogger(__name__)
+CONNECTION_ID = "elasticsearch_default"
+
+
+class FeedFailed(RuntimeError):
+    """A feed's fetch failed; its reason is already recorded in the feeds index."""
+
+
+def task_settings() -> Settings:
+    """MEDIAWATCH_ settings, with the Elasticsearch URL and credentials from the Airflow connection."""
+    settings = load_settings()
+    try:
+        from airflow.sdk import BaseHook
+        from airflow.sdk.exceptions import AirflowNotFoundException
+    except ImportError:
+        return settings
+    try:
+        conn = BaseHook.get_connection(CONNECTION_ID)
+    except AirflowNotFoundException:
+        log.info("no Airflow connection %r; using MEDIAWATCH_ES_URL=%s", CONNECTION_ID, settings.es_url)
+        return settings
+    scheme = conn.conn_type if conn.conn_type in {"http", "https"} else (conn.schema or "http")
+    url = f"{scheme}://{conn.host}:{conn.port or 9200}"
+    return settings.with_overrides(es_url=url, es_user=conn.login or "", es_password=conn.password or "")
+
+
+def connect(settings: Settings):
+    es = make_client(settings)
+    log.info("Elasticsearch %s at %s", check_reachable(es, settings), settings.es_url)
+    return es
+
+
+def prepare_run(settings: Settings, force: bool = False, feed_ids: list[str] | None = None) -> list[str]:
+    """Ensure indices exist and return the ids of the feeds due now (or the chosen ones)."""
+    es = connect(settings)
+    report = setup_indices(es, settings)
+    log.info("index setup: %s; %s", report.analysis, "; ".join(report.actions) or "nothing to change")
+    feeds = load_feeds(settings.feeds_path)
+    if feed_ids:
+        unknown = set(feed_ids) - {f.id for f in feeds}
+        if unknown:
+            raise ValueError(f"unknown or disabled feed ids: {', '.join(sorted(unknown))}")
+        feeds = [f for f in feeds if f.id in feed_ids]
+    due = select_due(feeds, load_states(es, settings, [f.id for f in feeds]), datetime.now(UTC), force=force)
+    log.info("%d feeds in the registry, %d due now", len(feeds), len(due))
+    return [f.id for f in due]
+
+
+def ingest_feed_task(settings: Settings, feed_id: str, run_id: str) -> dict[str, Any]:
+    """One mapped task: fetch, process and index one feed; a failed feed raises FeedFailed."""
+    feeds = {f.id: f for f in load_feeds(settings.feeds_path)}
+    outcome: FeedOutcome = ingest_one(feeds[feed_id], settings, connect(settings), run_id)
+    if outcome.status == "failed":
+        raise FeedFailed(f"feed {feed_id} failed: {outcome.error} (recorded in {settings.index('feeds')})")
+    return {"feed_id": feed_id, "status": outcome.status, "new": outcome.new, "updated": outcome.updated}
+
+
+def finish_run(settings: Settings, run_id: str, started_at: str, due: int, trigger: str) -> dict[str, Any]:
+    """Sum up what the mapped tasks recorded and store the run document."""
+    es = connect(settings)
+    outcomes = outcomes_from_log(es, settings, run_id)
+    missing = due - len(outcomes)
+    summary = summarize(run_id, started_at, outcomes)
+    if missing:
+        log.warning("%d feeds recorded no outcome (task crashed before Elasticsearch was reached?)", missing)
+    record_run(es, settings, summary, trigger)
+    return summary.public()
+
+
+__all__ = ["FeedFailed", "StoreUnavailable", "connect", "finish_run", "ingest_feed_task", "prepare_run",
+           "task_settings"]

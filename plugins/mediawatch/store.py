@@ -1,0 +1,142 @@
+"""Elasticsearch I/O: the client, bulk writes that report each document, dead letters, state.
+
+Turning a record into a bulk action is a pure function; the writer streams actions, retries
+429s with doubling backoff (elasticsearch-py's ``streaming_bulk``) and turns every per-item
+failure into a dead-letter document with the reason and the original payload, so a bad
+document never fails its batch and is never silently dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from elasticsearch import ConnectionError as ESConnectionError
+from elasticsearch import Elasticsearch, helpers
+
+from .records import Rejected
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class StoreUnavailable(RuntimeError):
+    """Elasticsearch cannot be reached; the message has the URL and the cause."""
+
+
+def make_client(settings: Settings) -> Elasticsearch:
+    """A client that verifies TLS by default and accepts a CA file."""
+    options: dict[str, Any] = {"request_timeout": settings.es_timeout_s, "retry_on_timeout": True,
+                               "max_retries": 3, "verify_certs": settings.es_verify_certs}
+    if settings.es_user:
+        options["basic_auth"] = (settings.es_user, settings.es_password)
+    if settings.es_ca_file:
+        options["ca_certs"] = settings.es_ca_file
+    return Elasticsearch(settings.es_url, **options)
+
+
+def check_reachable(es: Elasticsearch, settings: Settings) -> str:
+    """Fail fast with the URL and the cause; returns the server version."""
+    try:
+        nodes = es.nodes.info(node_id="_local", metric="_none")
+    except ESConnectionError as exc:
+        raise StoreUnavailable(f"Elasticsearch at {settings.es_url} is unreachable: {exc}") from exc
+    except Exception as exc:  # auth errors, TLS errors: same message shape
+        raise StoreUnavailable(f"Elasticsearch at {settings.es_url} refused us: {exc}") from exc
+    return next(iter(nodes["nodes"].values()))["version"]
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+@dataclass
+class BulkReport:
+    written: int = 0
+    failed: list[dict[str, Any]] = field(default_factory=list)
+
+
+def index_action(index: str, doc_id: str, source: dict[str, Any]) -> dict[str, Any]:
+    """A bulk ``index`` action: deterministic id, so a re-run replaces rather than duplicates."""
+    return {"_op_type": "index", "_index": index, "_id": doc_id, "_source": source}
+
+
+def _item_reason(item: dict[str, Any]) -> tuple[str, str]:
+    error = item.get("error", {})
+    if isinstance(error, dict):
+        reason = error.get("reason", "")
+        caused = error.get("caused_by", {}).get("reason")
+        return error.get("type", "error"), f"{reason} ({caused})" if caused else reason
+    return "error", str(error)
+
+
+def write_bulk(es: Elasticsearch, actions: Iterable[dict[str, Any]], settings: Settings,
+               run_id: str = "", refresh: bool = False) -> BulkReport:
+    """Stream actions; failed items become dead letters. Transport failures still raise."""
+    report = BulkReport()
+    by_id: dict[str, dict[str, Any]] = {}
+
+    def remember(items: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for action in items:
+            by_id[action["_id"]] = action
+            yield action
+
+    try:
+        for ok, result in helpers.streaming_bulk(
+            es, remember(actions), chunk_size=settings.bulk_chunk_size, max_retries=settings.bulk_max_retries,
+            initial_backoff=1, max_backoff=30, raise_on_error=False, raise_on_exception=True,
+            refresh="wait_for" if refresh else False,
+        ):
+            item = next(iter(result.values()))
+            action = by_id.pop(item.get("_id"), None)
+            if ok:
+                report.written += 1
+                continue
+            error_type, reason = _item_reason(item)
+            report.failed.append({"stage": "index", "reason": reason, "error_type": error_type,
+                                  "doc_id": item.get("_id"), "index": item.get("_index"),
+                                  "payload": action.get("_source") if action else None})
+    except ESConnectionError as exc:
+        raise StoreUnavailable(f"Elasticsearch at {settings.es_url} went away during a bulk write: {exc}") from exc
+    if report.failed:
+        log.warning("bulk: %d written, %d rejected (sent to dead letters)", report.written, len(report.failed))
+        write_dead_letters(es, settings, report.failed, run_id)
+    return report
+
+
+def dead_letter_doc(failure: dict[str, Any], run_id: str) -> dict[str, Any]:
+    return {"stage": failure["stage"], "reason": failure["reason"], "error_type": failure.get("error_type", ""),
+            "source": failure.get("source") or failure.get("index", ""), "doc_id": failure.get("doc_id") or "",
+            "failed_at": now_iso(), "run_id": run_id, "payload": failure.get("payload")}
+
+
+def rejected_as_failure(item: Rejected) -> dict[str, Any]:
+    return {"stage": item.stage, "reason": item.reason, "error_type": "rejected", "source": item.source,
+            "payload": item.payload}
+
+
+def write_dead_letters(es: Elasticsearch, settings: Settings, failures: list[dict[str, Any]],
+                       run_id: str = "") -> None:
+    """Dead letters are written with plain bulk; if even that fails, the error is raised, not swallowed."""
+    if not failures:
+        return
+    index = settings.index("deadletter")
+    actions = ({"_op_type": "index", "_index": index, "_source": dead_letter_doc(f, run_id)} for f in failures)
+    written, errors = helpers.bulk(es, actions, raise_on_error=False, max_retries=settings.bulk_max_retries)
+    if errors:
+        raise RuntimeError(f"could not store {len(errors)} dead letters, e.g. {errors[0]}")
+
+
+def get_sources(es: Elasticsearch, index: str, ids: list[str], fields: list[str]) -> dict[str, dict[str, Any]]:
+    """``_source`` subsets of the documents that exist, by id (mget in chunks)."""
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start:start + 1000]
+        response = es.mget(index=index, ids=chunk, source_includes=fields)
+        for doc in response["docs"]:
+            if doc.get("found"):
+                found[doc["_id"]] = doc.get("_source", {})
+    return found
