@@ -21,7 +21,6 @@ from pathlib import Path
 import pendulum
 from airflow.sdk import Asset, Param, TriggerRule, dag, task
 from airflow.sdk.exceptions import AirflowFailException
-
 from mediawatch import orchestration
 
 ARTICLES = Asset("mediawatch_articles")

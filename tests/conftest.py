@@ -14,7 +14,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
 from mediawatch import devnode
 from mediawatch.settings import Settings
 
@@ -61,8 +60,13 @@ def settings(es_node: str, es_version: str, tmp_path: Path) -> Iterator[Settings
     from mediawatch.store import make_client
 
     es = make_client(test_settings)
-    es.options(ignore_status=404).indices.delete(index=f"{prefix}-*", expand_wildcards="all")
-    es.options(ignore_status=404).indices.delete_index_template(name=f"{prefix}-*")
+    # destructive_requires_name forbids wildcard deletes: resolve the names first.
+    indices = list(es.indices.get(index=f"{prefix}-*", expand_wildcards="all"))
+    if indices:
+        es.indices.delete(index=indices)
+    templates = es.options(ignore_status=404).indices.get_index_template(name=f"{prefix}-*")
+    for template in templates.get("index_templates", []):
+        es.indices.delete_index_template(name=template["name"])
 
 
 @pytest.fixture

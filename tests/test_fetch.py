@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-
 from mediawatch.fetch import fetch_url, make_client, parse_retry_after
 from mediawatch.settings import Settings
 

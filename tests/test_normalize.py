@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from mediawatch.feeds import Feed
 from mediawatch.fetch import FetchResult
 from mediawatch.normalize import article_id, canonical_url, entry_date, html_to_text, parse_feed

@@ -13,6 +13,7 @@ loopback port and keeps its data in a temporary directory removed by ``down``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import pwd
@@ -230,10 +231,8 @@ def _kill(pid: int, grace_s: float = 30.0) -> None:
     deadline = time.monotonic() + grace_s
     while time.monotonic() < deadline and _is_alive(pid):
         time.sleep(0.3)
-        try:
+        with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
     if _is_alive(pid):
         os.killpg(pid, signal.SIGKILL)
 

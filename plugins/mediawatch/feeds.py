@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AnyUrl, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AnyUrl, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from .seedfile import SeedError, load_entries
 
@@ -30,6 +30,15 @@ class Feed(BaseModel):
     confidence: Literal["high", "medium", "low"] | None = None
     note: str = ""
 
+    @field_validator("url", mode="before")
+    @classmethod
+    def _relative_path_to_file_url(cls, value: object, info: ValidationInfo) -> object:
+        # A bare path (the offline demo feeds) is relative to the registry file.
+        base_dir = (info.context or {}).get("base_dir")
+        if isinstance(value, str) and "://" not in value and base_dir is not None:
+            return (Path(base_dir) / value).resolve().as_uri()
+        return value
+
     @field_validator("url")
     @classmethod
     def _http_or_file(cls, url: AnyUrl) -> AnyUrl:
@@ -41,7 +50,7 @@ class Feed(BaseModel):
 
 def load_feeds(path: Path, only_enabled: bool = True) -> list[Feed]:
     """Load and validate the registry; ids and URLs must be unique. Errors name the line."""
-    document, entries = load_entries(path, "feeds", Feed)
+    document, entries = load_entries(path, "feeds", Feed, context={"base_dir": path.parent})
     default_poll = int((document.get("defaults") or {}).get("poll_minutes", 15))
     seen_ids: dict[str, int] = {}
     seen_urls: dict[str, int] = {}

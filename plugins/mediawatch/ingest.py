@@ -27,6 +27,7 @@ from .enrich import Enricher, load_enricher
 from .feeds import Feed, load_feeds
 from .feedstate import is_due, next_state
 from .fetch import FetchResult, fetch_url, make_client, read_local
+from .fulltext import PageFetcher
 from .normalize import parse_feed
 from .records import Article
 from .settings import Settings
@@ -115,6 +116,14 @@ def classify(es: Elasticsearch, settings: Settings, articles: list[Article]) -> 
     return changed, counts
 
 
+def add_full_text(articles: Iterable[Article], pages: PageFetcher) -> None:
+    """Main text of each article page; a page that cannot be had leaves the summary alone."""
+    for article in articles:
+        article.text, problem = pages.text(article.url)
+        if problem:
+            log.info("full text of %s skipped: %s", article.url, problem)
+
+
 def enrich_articles(articles: Iterable[Article], enricher: Enricher) -> None:
     for article in articles:
         body = f"{article.summary}\n{article.text}".strip()
@@ -131,7 +140,7 @@ def index_articles(es: Elasticsearch, settings: Settings, articles: list[Article
 
 
 def process_feed(feed: Feed, fetched: FetchResult, state: dict[str, Any] | None, settings: Settings,
-                 es: Elasticsearch, enricher: Enricher, run_id: str) -> FeedOutcome:
+                 es: Elasticsearch, enricher: Enricher, run_id: str, pages: PageFetcher | None = None) -> FeedOutcome:
     """Everything after the HTTP exchange for one feed; raises only if Elasticsearch fails."""
     outcome = FeedOutcome(feed.id, fetched.status, error=fetched.error)
     entries = 0
@@ -144,6 +153,8 @@ def process_feed(feed: Feed, fetched: FetchResult, state: dict[str, Any] | None,
         store.write_dead_letters(es, settings, [store.rejected_as_failure(r) for r in parsed.rejected], run_id)
         changed, counts = classify(es, settings, parsed.articles)
         outcome.new, outcome.updated, outcome.duplicate = counts["new"], counts["updated"], counts["duplicate"]
+        if pages is not None:
+            add_full_text(changed, pages)
         enrich_articles(changed, enricher)
         clustering.assign_clusters(es, settings, changed)
         failed = index_articles(es, settings, changed, run_id)
@@ -178,12 +189,10 @@ def ingest_one(feed: Feed, settings: Settings, es: Elasticsearch, run_id: str,
     """Fetch and process one feed (the DAG's mapped task)."""
     state = load_states(es, settings, [feed.id]).get(feed.id)
     enricher = enricher or load_enricher(settings.seeds_dir)
-    if http is None:
-        with make_client(settings) as client:
-            fetched = fetch_feed(feed, state, settings, client)
-    else:
-        fetched = fetch_feed(feed, state, settings, http)
-    return process_feed(feed, fetched, state, settings, es, enricher, run_id)
+    with make_client(settings) as client:
+        fetched = fetch_feed(feed, state, settings, http or client)
+        pages = PageFetcher(settings, client) if settings.fulltext else None
+        return process_feed(feed, fetched, state, settings, es, enricher, run_id, pages)
 
 
 def summarize(run_id: str, started_at: str, outcomes: list[FeedOutcome], skipped: int = 0) -> RunSummary:
@@ -224,9 +233,10 @@ def run_ingest(settings: Settings, es: Elasticsearch, feeds: list[Feed] | None =
     outcomes: list[FeedOutcome] = []
     tick = time.monotonic()
     with make_client(settings) as http, ThreadPoolExecutor(max_workers=settings.fetch_concurrency) as pool:
+        pages = PageFetcher(settings, http) if settings.fulltext else None
         fetches = pool.map(lambda feed: fetch_feed(feed, states.get(feed.id), settings, http), due)
         for done, (feed, fetched) in enumerate(zip(due, fetches, strict=True), start=1):
-            outcome = process_feed(feed, fetched, states.get(feed.id), settings, es, enricher, run_id)
+            outcome = process_feed(feed, fetched, states.get(feed.id), settings, es, enricher, run_id, pages)
             outcomes.append(outcome)
             if on_feed:
                 on_feed(outcome)

@@ -14,9 +14,9 @@ import feedparser
 import lxml.html
 from lxml import etree
 
+from . import fingerprint
 from .feeds import Feed
 from .fetch import FetchResult
-from . import fingerprint
 from .language import detect_language
 from .records import Article, Rejected
 

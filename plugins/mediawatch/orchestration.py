@@ -13,10 +13,9 @@ from typing import Any
 
 from .feeds import load_feeds
 from .index import setup_indices
-from .ingest import (FeedOutcome, ingest_one, load_states, outcomes_from_log, record_run, select_due,
-                     summarize)
+from .ingest import FeedOutcome, ingest_one, load_states, outcomes_from_log, record_run, select_due, summarize
 from .settings import Settings, load_settings
-from .store import StoreUnavailable, check_reachable, make_client
+from .store import check_reachable, make_client
 
 log = logging.getLogger(__name__)
 CONNECTION_ID = "elasticsearch_default"
@@ -87,5 +86,20 @@ def finish_run(settings: Settings, run_id: str, started_at: str, due: int, trigg
     return summary.public()
 
 
-__all__ = ["FeedFailed", "StoreUnavailable", "connect", "finish_run", "ingest_feed_task", "prepare_run",
-           "task_settings"]
+
+
+def reenrich_task(settings: Settings, params: dict[str, Any], run_id: str) -> dict[str, Any]:
+    """The re-enrichment DAG's one task, with the trigger form's values."""
+    from datetime import date
+
+    from .enrich import load_enricher
+    from .reenrich import reenrich
+
+    start = date.fromisoformat(params["start_date"]) if params.get("start_date") else None
+    end = date.fromisoformat(params["end_date"]) if params.get("end_date") else None
+    if start and end and start > end:
+        raise ValueError(f"start_date {start} is after end_date {end}")
+    report = reenrich(connect(settings), settings, load_enricher(settings.seeds_dir), start=start, end=end,
+                      languages=params.get("languages") or None, only_older=params.get("only_older", True),
+                      dry_run=params.get("dry_run", False), run_id=run_id)
+    return report.to_dict()

@@ -57,11 +57,12 @@ def _item_lines(node: yaml.Node | None, key: str) -> list[int]:
     return []
 
 
-def load_entries(path: Path, key: str, model: type[Model]) -> tuple[dict[str, Any], list[tuple[Model, int]]]:
+def load_entries(path: Path, key: str, model: type[Model],
+                 context: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[tuple[Model, int]]]:
     """Validate every item of the top-level list ``key`` against ``model``.
 
     Returns the whole document (for top-level settings such as defaults) and the
-    validated items with their line numbers.
+    validated items with their line numbers. ``context`` reaches the model's validators.
     """
     data, node = load_document(path)
     if not isinstance(data, dict) or not isinstance(data.get(key), list):
@@ -71,7 +72,7 @@ def load_entries(path: Path, key: str, model: type[Model]) -> tuple[dict[str, An
     for index, raw in enumerate(data[key]):
         line = lines[index] if index < len(lines) else 0
         try:
-            entries.append((model.model_validate(raw), line))
+            entries.append((model.model_validate(raw, context=context), line))
         except ValidationError as exc:
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in err['loc']) or 'entry'}: {err['msg']}" for err in exc.errors()

@@ -1,0 +1,60 @@
+# MediaWatch developer commands. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+NODE := $(PY) -m mediawatch.devnode
+CAMEL_TOOLS := camel-tools==1.6.0
+AIRFLOW_HOME ?= $(CURDIR)/.airflow
+
+.PHONY: help install lint test test-fast es-up es-down run stop demo bench models
+
+help:  ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[airflow,test]"
+	# camel-tools without its torch/transformers stack: its text utilities need only emoji, regex, six
+	$(PY) -m pip install --quiet --no-deps $(CAMEL_TOOLS)
+	touch $@
+
+install: $(VENV)/.installed  ## create/update .venv with the project (editable) and test tools
+
+lint: install  ## ruff over the whole tree
+	$(VENV)/bin/ruff check .
+
+es-up: install  ## start the local Elasticsearch node; prints its URL
+	@$(NODE) up
+
+es-down:  ## stop the local node and delete its data
+	@$(NODE) down
+
+test: install lint  ## the whole suite against a real node (started and stopped here if needed)
+	@started=0; \
+	if [ -z "$$MEDIAWATCH_ES_URL" ] && ! $(NODE) status >/dev/null 2>&1; then $(NODE) up >/dev/null && started=1; fi; \
+	url=$${MEDIAWATCH_ES_URL:-$$($(NODE) url)}; \
+	MEDIAWATCH_ES_URL=$$url $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$started = 1 ]; then $(NODE) down; fi; \
+	exit $$rc
+
+models:  ## opt-in: camel-tools with torch/transformers, then its NER and sentiment models (needs network)
+	$(PY) -m pip install -e ".[models]"
+	$(VENV)/bin/camel_data -i ner-arabert || echo "camel_data could not download the NER model (offline?)"
+	$(VENV)/bin/camel_data -i sentiment-analysis-arabert || echo "camel_data could not download the sentiment model"
+
+run: install  ## local stack: Elasticsearch node + airflow standalone with the project's DAGs
+	@$(PY) -m mediawatch.devstack up --home $(AIRFLOW_HOME)
+
+stop:  ## stop what `make run` started
+	@$(PY) -m mediawatch.devstack down --home $(AIRFLOW_HOME)
+
+demo: install  ## offline demo: index seeds/demo/ into the local node and search it
+	@url=$${MEDIAWATCH_ES_URL:-$$($(NODE) up)}; \
+	MEDIAWATCH_ES_URL=$$url $(PY) -m mediawatch ingest --feeds seeds/demo/feeds.yaml --force && \
+	MEDIAWATCH_ES_URL=$$url $(PY) -m mediawatch search بوتين && \
+	MEDIAWATCH_ES_URL=$$url $(PY) -m mediawatch search Путин --entity "Vladimir Putin"
+
+bench: install  ## benchmarks (ratios against in-run references); results in bench/RESULTS.md
+	@url=$${MEDIAWATCH_ES_URL:-$$($(NODE) up)}; MEDIAWATCH_ES_URL=$$url $(PY) -m bench.run

@@ -1,0 +1,112 @@
+"""Index setup and bulk writes against the real Elasticsearch node."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import pytest
+from mediawatch import index as index_module
+from mediawatch.index import IndexSpec, alias_targets, detect_analysis, index_specs, setup_indices
+from mediawatch.store import index_action, make_client, write_bulk
+
+pytestmark = pytest.mark.es
+
+
+def test_setup_creates_versioned_indices_behind_aliases_and_is_idempotent(settings) -> None:
+    es = make_client(settings)
+    first = setup_indices(es, settings)
+    assert any("created" in action for action in first.actions)
+    for name in ("articles", "feeds", "fetchlog", "deadletter", "runs", "alerts"):
+        assert alias_targets(es, settings.index(name)) == [f"{settings.index(name)}-v1"]
+    mapping_before = es.indices.get_mapping(index=settings.index("articles"))
+    second = setup_indices(es, settings)
+    assert second.actions == []
+    assert es.indices.get_mapping(index=settings.index("articles")) == mapping_before
+
+
+def test_setup_reports_missing_language_analyzers(settings) -> None:
+    es = make_client(settings)
+    analysis = detect_analysis(es)
+    report = setup_indices(es, settings)
+    assert report.analysis == analysis.describe()
+    if analysis.missing:  # the test distribution: no analysis-common module
+        assert "arabic" in report.analysis and "search_terms" in report.analysis
+        mapping = es.indices.get_mapping(index=settings.index("articles"))
+        title = next(iter(mapping.values()))["mappings"]["properties"]["title"]
+        assert "fields" not in title
+
+
+def test_mapping_is_explicit(es, settings) -> None:
+    mapping = next(iter(es.indices.get_mapping(index=settings.index("articles")).values()))["mappings"]
+    assert mapping["dynamic"] == "false"
+    props = mapping["properties"]
+    assert props["location_points"]["type"] == "geo_point"
+    assert props["tone_russia"]["type"] == "float"
+    assert all(props[f]["type"] == "keyword" for f in ("source", "domain", "country", "kind", "language",
+                                                       "persons", "organizations", "locations", "topics",
+                                                       "cluster_id", "enrichment_version"))
+
+
+def test_migrate_moves_every_document_and_the_alias_never_dangles(es, settings, monkeypatch) -> None:
+    alias = settings.index("articles")
+    docs = [index_action(alias, f"doc-{i}", {"id": f"doc-{i}", "title": f"t{i}", "indexed_at": "2026-11-29"})
+            for i in range(2500)]
+    assert write_bulk(es, docs, settings).written == 2500
+    es.indices.refresh(index=alias)
+
+    def bumped(analysis):
+        return [replace(spec, version=2) if spec.name == "articles" else spec for spec in original(analysis)]
+
+    original = index_specs
+    monkeypatch.setattr(index_module, "index_specs", bumped)
+    plain = setup_indices(es, settings)
+    assert alias_targets(es, alias) == [f"{alias}-v1"], "without --migrate the alias stays put"
+    assert any("--migrate" in action for action in plain.actions)
+
+    observed: list[list[str]] = []
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            observed.append(alias_targets(es, alias))
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        report = setup_indices(es, settings, migrate=True)
+    finally:
+        stop.set()
+        watcher.join()
+    assert alias_targets(es, alias) == [f"{alias}-v2"]
+    es.indices.refresh(index=alias)
+    assert es.count(index=alias)["count"] == 2500
+    assert all(targets for targets in observed), "the alias pointed at nothing during the migration"
+    assert any("migrated 2500 documents" in action for action in report.actions)
+    assert setup_indices(es, settings, migrate=True).actions == []
+
+
+def test_wrong_type_goes_to_dead_letters_and_the_batch_survives(es, settings) -> None:
+    alias = settings.index("articles")
+    good = [index_action(alias, f"ok-{i}", {"id": f"ok-{i}", "title": "fine", "published_at": "2026-11-28T10:00:00Z"})
+            for i in range(5)]
+    bad = index_action(alias, "bad-1", {"id": "bad-1", "title": "broken", "published_at": "not a date"})
+    report = write_bulk(es, [*good[:2], bad, *good[2:]], settings, run_id="run-x")
+    assert report.written == 5
+    assert [f["doc_id"] for f in report.failed] == ["bad-1"]
+    es.indices.refresh(index=[alias, settings.index("deadletter")])
+    assert es.count(index=alias)["count"] == 5
+    letters = es.search(index=settings.index("deadletter"), query={"match_all": {}})["hits"]["hits"]
+    assert len(letters) == 1
+    letter = letters[0]["_source"]
+    assert letter["doc_id"] == "bad-1" and letter["run_id"] == "run-x" and letter["stage"] == "index"
+    assert letter["error_type"] == "document_parsing_exception"
+    assert "published_at" in letter["reason"]
+    assert letter["payload"]["published_at"] == "not a date", "the original document is kept"
+
+
+def test_every_spec_has_a_template(es, settings) -> None:
+    for spec in index_specs(detect_analysis(es)):
+        assert isinstance(spec, IndexSpec)
+        template = es.indices.get_index_template(name=f"{settings.index(spec.name)}-template")
+        assert template["index_templates"][0]["index_template"]["_meta"]["version"] == spec.version
