@@ -156,7 +156,10 @@ def _make_handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
                 return
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client stopped reading (size cap): that is the behaviour under test
 
     return Handler
 

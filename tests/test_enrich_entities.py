@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from mediawatch.enrich.entities import EntityMatches, Option, Watchlist, choose_option, match_entities
 from mediawatch.enrich.seeds import EntitySeed, Names
 from mediawatch.enrich.textnorm import Analyzer, Doc, RussianLemmatizer

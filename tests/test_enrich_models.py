@@ -7,7 +7,6 @@ import logging
 from pathlib import Path
 
 import pytest
-
 from mediawatch.enrich import models
 from mediawatch.enrich.entities import Watchlist, match_entities
 from mediawatch.enrich.models import NerSpan, bio_spans, load_ner_model, load_sentiment_model, unlinked_hits

@@ -6,7 +6,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from mediawatch.enrich.seeds import SeedError, load_lexicon, load_lexicons, load_topics, load_watchlist
 from mediawatch.enrich.textnorm import Analyzer
 

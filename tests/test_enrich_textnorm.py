@@ -10,7 +10,6 @@ from camel_tools.utils.normalize import (
     normalize_teh_marbuta_ar,
     normalize_unicode,
 )
-
 from mediawatch.enrich.textnorm import Analyzer, RussianLemmatizer, fold, prepare
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from mediawatch import language
 from mediawatch.language import detect_language, script_counts
 

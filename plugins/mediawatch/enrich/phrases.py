@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from .clitics import prefixed_forms
+from .clitics import ARTICLE, has_article, prefixed_forms
 from .textnorm import is_arabic
 
 T = TypeVar("T")
@@ -91,16 +91,27 @@ def phrase_variants(keys: Keys, add_article: bool = False,
                     english: Callable[[str], list[str]] | None = None) -> list[Keys]:
     """Generated spellings of a folded seed phrase (the phrase itself excluded).
 
-    Arabic: clitic-prefixed forms of the first token. English: ``english`` forms of the last
-    token (plurals for keywords, plural and verb forms for lexicon words).
+    Arabic: clitic-prefixed forms of the first token; with ``add_article``, the rest of the
+    phrase also in its definite and indefinite forms (قاعدة عسكرية / القاعدة العسكرية agree).
+    English: ``english`` forms of the last token (plurals, verb forms).
     """
     if not keys:
         return []
     if is_arabic(keys[0]):
-        return [(form, *keys[1:]) for form in prefixed_forms(keys[0], add_article=add_article)]
+        tails = _arabic_tails(keys[1:]) if add_article else [keys[1:]]
+        firsts = [keys[0], *prefixed_forms(keys[0], add_article=add_article)]
+        variants = [(first, *tail) for first in firsts for tail in tails]
+        return [v for v in dict.fromkeys(variants) if v != keys]
     if english is not None and keys[-1].isascii():
         return [(*keys[:-1], form) for form in english(keys[-1])]
     return []
+
+
+def _arabic_tails(tail: Keys) -> list[Keys]:
+    """The words after the first as written, all definite, and all indefinite."""
+    definite = tuple(t if has_article(t) or not is_arabic(t) else ARTICLE + t for t in tail)
+    indefinite = tuple(t[len(ARTICLE):] if has_article(t) else t for t in tail)
+    return list(dict.fromkeys([tail, definite, indefinite]))
 
 
 class PhraseTable(Generic[T]):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -32,11 +32,14 @@ class SeedError(ValueError):
         super().__init__(f"{where}: {message}")
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Names(_Strict):
+M = TypeVar("M", bound=BaseModel)
+
+
+class Names(StrictModel):
     """Strings per language; Arabic without clitics, Russian in the nominative."""
 
     ar: tuple[str, ...] = ()
@@ -54,7 +57,7 @@ class Names(_Strict):
         return [*self.ar, *self.ru, *self.en]
 
 
-class EntitySeed(_Strict):
+class EntitySeed(StrictModel):
     id: str = Field(pattern=r"^(Q[1-9][0-9]*|mw:[a-z0-9][a-z0-9_.-]*)$")
     name: str = Field(min_length=1)
     type: EntityType
@@ -78,7 +81,7 @@ Weight = Annotated[float, Field(ge=-MAX_WEIGHT, le=MAX_WEIGHT)]
 Multiplier = Annotated[float, Field(gt=0, le=5)]
 
 
-class LexiconSeed(_Strict):
+class LexiconSeed(StrictModel):
     language: Lang
     negators: tuple[str, ...] = Field(min_length=1)
     intensifiers: dict[str, Multiplier] = {}
@@ -86,7 +89,7 @@ class LexiconSeed(_Strict):
     words: dict[str, Weight] = Field(min_length=1)
 
 
-class TopicSeed(_Strict):
+class TopicSeed(StrictModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
     label: str = Field(min_length=1)
     min_hits: int = Field(default=1, ge=1)
@@ -146,7 +149,7 @@ def _duplicate_keys(node: yaml.Node | None) -> list[tuple[str, int]]:
     return found
 
 
-def _validate(model: type[_Strict], data: Any, path: Path, node: yaml.Node | None, at: list[str | int]):
+def _validate(model: type[M], data: Any, path: Path, node: yaml.Node | None, at: list[str | int]) -> M:
     """Build ``model`` from ``data``; on failure, report the first error at its own line."""
     try:
         return model.model_validate(data)
@@ -180,11 +183,16 @@ def _reject_duplicates(path: Path, node: yaml.Node | None) -> None:
 KeyFunction = Callable[[str], tuple[str, ...]]
 
 
+def load_entries(path: Path, key: str, model: type[M]) -> tuple[list[M], yaml.Node | None]:
+    """Validate each entry of the top-level list ``key``; also returns the node tree for lines."""
+    items, node = _top_list(path, key)
+    return [_validate(model, item, path, node, [key, i]) for i, item in enumerate(items)], node
+
+
 def load_watchlist(path: Path, key_of: KeyFunction) -> list[EntitySeed]:
     """Load ``entities.yaml``; ids must be unique and an alias (as folded by ``key_of``) may be
     shared by two entities only when both list it under ``ambiguous``."""
-    items, node = _top_list(path, "entities")
-    entities = [_validate(EntitySeed, item, path, node, ["entities", i]) for i, item in enumerate(items)]
+    entities, node = load_entries(path, "entities", EntitySeed)
     _check_unique_ids(entities, path, node)
     _check_ambiguous_listed(entities, path, node, key_of)
     _check_shared_aliases(entities, path, node, key_of)
@@ -259,8 +267,7 @@ def load_lexicons(directory: Path) -> dict[str, LexiconSeed]:
 
 def load_topics(path: Path) -> list[TopicSeed]:
     """Load ``topics.yaml``: unique ids, at least one keyword per topic."""
-    items, node = _top_list(path, "topics")
-    topics = [_validate(TopicSeed, item, path, node, ["topics", i]) for i, item in enumerate(items)]
+    topics, node = load_entries(path, "topics", TopicSeed)
     seen: set[str] = set()
     for index, topic in enumerate(topics):
         if topic.id in seen:

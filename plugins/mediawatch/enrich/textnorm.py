@@ -52,6 +52,9 @@ _POSSESSIVE_RE = re.compile(r"(?<=[A-Za-z\u00c0-\u024f])['’ʼ]s\b")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
 
 ARABIC_FIRST, ARABIC_LAST = "\u0600", "\u06ff"
+# Distinct Russian word forms kept lemmatized; news vocabulary stays far below this, so a
+# clear-all when it is reached only guards a long-running worker against unbounded growth.
+LEMMA_CACHE_SIZE = 300_000
 
 
 def prepare(text: str) -> str:
@@ -206,7 +209,10 @@ class RussianLemmatizer:
         return _clean_lemma(parses[0].normal_form) if parses else word
 
     def lemmatize_keys(self, keys: list[str]) -> list[str]:
+        """Lemmas of Cyrillic keys (other keys unchanged), through the word-form cache."""
         cache = self._cache
+        if len(cache) > LEMMA_CACHE_SIZE:
+            cache.clear()
         out = []
         for key in keys:
             lemma = cache.get(key)
