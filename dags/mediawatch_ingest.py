@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pendulum
 from airflow.sdk import Asset, Param, TriggerRule, dag, task
-from airflow.sdk.exceptions import AirflowFailException
 from mediawatch import orchestration
 
 ARTICLES = Asset("mediawatch_articles")
@@ -48,10 +47,7 @@ def mediawatch_ingest():
 
     @task(retries=1, max_active_tis_per_dagrun=int(os.environ.get("MEDIAWATCH_FETCH_CONCURRENCY", "8")))
     def ingest_feed(feed_id: str, run_id=None) -> dict:
-        try:
-            return orchestration.ingest_feed_task(orchestration.task_settings(), feed_id, run_id)
-        except orchestration.FeedFailed as exc:  # recorded already; retrying now would only add backoff
-            raise AirflowFailException(str(exc)) from exc
+        return orchestration.ingest_feed_task(orchestration.task_settings(), feed_id, run_id)
 
     @task(outlets=[ARTICLES], trigger_rule=TriggerRule.ALL_DONE)
     def summarize(due: list[str], run_id=None, dag_run=None, outlet_events=None) -> dict:

@@ -3,6 +3,7 @@ and a local HTTP server whose routes a test scripts (feeds, errors, slow bodies,
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 import threading
@@ -146,20 +147,17 @@ def _make_handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
             if route.trickle_s:
                 self.send_header("Content-Length", str(10 ** 9))
                 self.end_headers()
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     for _ in range(10_000):
                         self.wfile.write(b" ")
                         self.wfile.flush()
                         time.sleep(route.trickle_s)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
                 return
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            try:
+            # The client may stop reading (size cap): that is the behaviour under test.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client stopped reading (size cap): that is the behaviour under test
 
     return Handler
 

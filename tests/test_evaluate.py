@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from mediawatch.enrich import SeedError, load_enricher
 from mediawatch.evaluate import DEFAULT_ARTICLES_PATH, evaluate, format_report, load_articles, prf, sentiment_scores
 from mediawatch.settings import DEFAULT_SEEDS_DIR

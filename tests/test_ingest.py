@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from mediawatch.feeds import Feed
 from mediawatch.ingest import run_ingest
 

@@ -14,7 +14,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-
 from mediawatch import kibana
 from mediawatch.kibana import (
     KibanaImportError,
@@ -31,10 +30,12 @@ from mediawatch.settings import Settings
 NDJSON = kibana.KIBANA_DIR / kibana.NDJSON_NAME
 PANELS = kibana.KIBANA_DIR / kibana.PANELS_NAME
 # Attributes the dashboard type accepts (Kibana's dashboard schema forbids unknown keys).
-DASHBOARD_ATTRIBUTES = {"title", "description", "kibanaSavedObjectMeta", "timeRestore", "timeFrom", "timeTo",
-                        "refreshInterval", "controlGroupInput", "panelsJSON", "optionsJSON", "hits", "version"}
+DASHBOARD_ATTRIBUTES = {"title", "description", "kibanaSavedObjectMeta", "timeRestore", "timeFrom",
+                        "timeTo", "refreshInterval", "controlGroupInput", "panelsJSON", "optionsJSON", "hits",
+                        "version"}
 # Attributes holding JSON as a string, per type.
-JSON_STRINGS = {"index-pattern": ("fieldFormatMap", "fieldAttrs", "runtimeFieldMap", "sourceFilters", "fields"),
+JSON_STRINGS = {"index-pattern": ("fieldFormatMap", "fieldAttrs", "runtimeFieldMap", "sourceFilters",
+                                  "fields"),
                 "map": ("layerListJSON", "mapStateJSON", "uiStateJSON"),
                 "dashboard": ("panelsJSON", "optionsJSON")}
 
@@ -94,7 +95,8 @@ def test_the_expected_objects_are_there() -> None:
     assert titles["index-pattern"] == {f"mediawatch-{name}" for name in
                                        ("articles", "feeds", "fetchlog", "runs", "alerts")}
     assert titles["dashboard"] == {"Russia–Syria coverage", "Feed health"}
-    assert {"Relevant articles in Arabic", "Relevant articles in Russian", "Negative tone"} <= titles["search"]
+    analyst_searches = {"Relevant articles in Arabic", "Relevant articles in Russian", "Negative tone"}
+    assert analyst_searches <= titles["search"]
     articles = next(obj for obj in objects if obj["id"] == "mediawatch-articles-dataview")
     assert articles["attributes"]["timeFieldName"] == "published_at"
     assert json.loads(articles["attributes"]["fieldFormatMap"])["url"]["id"] == "url"  # clickable links
@@ -143,7 +145,7 @@ def test_every_dashboard_panel_and_control_names_a_reference_it_has() -> None:
         for panel in panels_of(dashboard):
             index = panel["panelIndex"]
             if "panelRefName" in panel:
-                assert f"{index}:{panel['panelRefName']}" in names, f"{index}: no reference for its saved object"
+                assert f"{index}:{panel['panelRefName']}" in names, f"{index}: its saved object has no ref"
                 continue
             attributes = panel["embeddableConfig"]["attributes"]
             inline = {ref["name"] for ref in attributes["references"]}
@@ -179,7 +181,7 @@ def test_another_prefix_gets_its_own_ids_and_titles() -> None:
 def test_co_mention_panels_filter_on_the_country_ids_relevance_uses() -> None:
     from mediawatch.enrich.relevance import SIDES
 
-    assert (kibana.RUSSIA, kibana.SYRIA) == (SIDES["Russia"][1], SIDES["Syria"][1])
+    assert (SIDES["Russia"][1], SIDES["Syria"][1]) == (kibana.RUSSIA, kibana.SYRIA)
 
 
 def test_kql_fields_skips_quoted_values() -> None:
@@ -192,7 +194,8 @@ def test_fields_used_reads_every_kind_of_use() -> None:
     assert {"published_at", "language", "kind", "tone_russia", "tone_syria", "persons", "organizations",
             "locations", "entity_names", "entity_ids", "topics", "location_points", "url", "relevant",
             "source", "country"} <= used["mediawatch-articles"]
-    assert {"feed_id", "last_error", "failing_since", "consecutive_failures", "status"} <= used["mediawatch-feeds"]
+    feed_state = {"feed_id", "last_error", "failing_since", "consecutive_failures", "status"}
+    assert feed_state <= used["mediawatch-feeds"]
     assert {"fetched_at", "status", "feed_id", "new"} <= used["mediawatch-fetchlog"]
     assert {"started_at", "duration_s"} <= used["mediawatch-runs"]
     assert used["mediawatch-alerts"] == {"created_at"}
@@ -214,28 +217,28 @@ def test_every_field_used_exists_with_a_fitting_type_in_the_live_mapping(es, set
     assert live_problems(es, objects) == []
 
 
-def _break_a_panel(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A coverage panel edited the way a mapping drift would: a missing field, text and keyword misuse."""
+def _lens_column(panels: list[dict[str, Any]], panel_index: str, operation: str) -> dict[str, Any]:
+    panel = next(p for p in panels if p["panelIndex"] == panel_index)
+    state = panel["embeddableConfig"]["attributes"]["state"]
+    [layer] = state["datasourceStates"]["formBased"]["layers"].values()
+    return next(column for column in layer["columns"].values() if column["operationType"] == operation)
+
+
+def _break_panels(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Coverage panels edited the way a mapping drift would: a missing field, a text and a keyword misuse."""
     broken = copy.deepcopy(objects)
     dashboard = next(obj for obj in broken if obj["id"].endswith("-coverage-dashboard"))
     panels = panels_of(dashboard)
-    columns = {}
-    for panel in panels:
-        if panel["panelIndex"] in ("coverage-persons", "coverage-tone-russia", "coverage-volume-kind"):
-            layers = panel["embeddableConfig"]["attributes"]["state"]["datasourceStates"]["formBased"]["layers"]
-            columns[panel["panelIndex"]] = next(iter(layers.values()))["columns"]
-    next(c for c in columns["coverage-persons"].values() if c["operationType"] == "terms")["sourceField"] = "title"
-    next(c for c in columns["coverage-tone-russia"].values()
-         if c["operationType"] == "average")["sourceField"] = "source"
-    next(c for c in columns["coverage-volume-kind"].values()
-         if c["operationType"] == "date_histogram")["sourceField"] = "no_such_field"
+    _lens_column(panels, "coverage-persons", "terms")["sourceField"] = "title"
+    _lens_column(panels, "coverage-tone-russia", "average")["sourceField"] = "source"
+    _lens_column(panels, "coverage-volume-kind", "date_histogram")["sourceField"] = "no_such_field"
     dashboard["attributes"]["panelsJSON"] = json.dumps(panels)
     return broken
 
 
 @pytest.mark.es
 def test_a_panel_on_a_missing_or_misfit_field_fails_the_check(es, settings) -> None:
-    problems = live_problems(es, _break_a_panel(saved_objects(settings)))
+    problems = live_problems(es, _break_panels(saved_objects(settings)))
     articles = settings.index("articles")
     assert any("'no_such_field' is not in the mapping" in p for p in problems), problems
     assert any(f"{articles}:title is text, terms needs keyword" in p for p in problems), problems
@@ -315,7 +318,8 @@ def test_import_refused_raises_with_kibanas_message(recorder) -> None:
     recorder.status = 400
     recorder.reply = {"statusCode": 400, "error": "Bad Request",
                       "message": "Unexpected token in JSON at position 12"}
-    with pytest.raises(KibanaImportError, match=r"HTTP 400\): Bad Request: Unexpected token in JSON at position 12"):
+    expected = r"refused the import \(HTTP 400\): Bad Request: Unexpected token in JSON at position 12"
+    with pytest.raises(KibanaImportError, match=expected):
         import_saved_objects(recorder.url, Settings())
 
 
@@ -328,7 +332,8 @@ def test_import_with_failed_objects_raises_naming_them(recorder) -> None:
         import_saved_objects(recorder.url, Settings())
     message = str(raised.value)
     assert f"imported {total - 1} of {total} objects" in message
-    assert "dashboard mediawatch-coverage-dashboard: missing_references (missing index-pattern gone)" in message
+    assert ("dashboard mediawatch-coverage-dashboard: missing_references (missing index-pattern gone)"
+            in message)
 
 
 def test_import_to_an_unreachable_kibana_says_where() -> None:

@@ -35,8 +35,9 @@ KIBANA_DIR = DEFAULT_SEEDS_DIR / "kibana"
 NDJSON_NAME = "mediawatch.ndjson"
 PANELS_NAME = "PANELS.md"
 DEFAULT_PREFIX = Settings.index_prefix
-# Kibana 9 exports still carry core 8.8.0; the type versions are each type's last legacy migration
-# (dashboard 8.9.0 as in Kibana's own 8.x/9.x exports), so Kibana runs the model versions on import.
+# Kibana 9 exports still carry core 8.8.0. Per type we pin the last legacy (pre-model-version)
+# migration rather than a 9.x model version (10.N.0): Kibana migrates older objects forward on
+# import but refuses versions it does not know, so these import into every 9.x.
 CORE_MIGRATION_VERSION = "8.8.0"
 TYPE_MIGRATION_VERSIONS = {"index-pattern": "8.0.0", "search": "8.0.0", "map": "8.4.0", "dashboard": "8.9.0"}
 GRID_COLUMNS = 48  # dashboards lay panels out on a 48-column grid
@@ -322,8 +323,8 @@ def _map_id(settings: Settings, panel: MapPanel) -> str:
     return f"{settings.index_prefix}-map-{panel.key}"
 
 
-def _dashboard_id(settings: Settings, dashboard: Dashboard) -> str:
-    return f"{settings.index_prefix}-{dashboard.key}-dashboard"
+def dashboard_id(settings: Settings, key: str) -> str:
+    return f"{settings.index_prefix}-{key}-dashboard"
 
 
 def _ref(name: str, kind: str, object_id: str) -> dict[str, str]:
@@ -607,7 +608,7 @@ def dashboard_object(settings: Settings, dashboard: Dashboard) -> dict[str, Any]
     if dashboard.controls:
         attributes["controlGroupInput"], control_refs = _control_group(settings, dashboard)
         references += control_refs
-    return _saved_object("dashboard", _dashboard_id(settings, dashboard), attributes, references)
+    return _saved_object("dashboard", dashboard_id(settings, dashboard.key), attributes, references)
 
 
 # --- the whole set -------------------------------------------------------------------------------

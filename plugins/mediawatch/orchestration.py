@@ -21,8 +21,13 @@ log = logging.getLogger(__name__)
 CONNECTION_ID = "elasticsearch_default"
 
 
-class FeedFailed(RuntimeError):
-    """A feed's fetch failed; its reason is already recorded in the feeds index."""
+def feed_failed(message: str) -> Exception:
+    """A failed feed is recorded already; under Airflow it fails its task without retries."""
+    try:
+        from airflow.sdk.exceptions import AirflowFailException
+    except ImportError:
+        return RuntimeError(message)
+    return AirflowFailException(message)
 
 
 def task_settings() -> Settings:
@@ -49,6 +54,11 @@ def connect(settings: Settings):
     return es
 
 
+def registry_feed_ids() -> list[str]:
+    """Enabled feed ids, for trigger-form choices (read at DAG parse time: one small YAML file)."""
+    return [feed.id for feed in load_feeds(load_settings().feeds_path)]
+
+
 def prepare_run(settings: Settings, force: bool = False, feed_ids: list[str] | None = None) -> list[str]:
     """Ensure indices exist and return the ids of the feeds due now (or the chosen ones)."""
     es = connect(settings)
@@ -66,11 +76,11 @@ def prepare_run(settings: Settings, force: bool = False, feed_ids: list[str] | N
 
 
 def ingest_feed_task(settings: Settings, feed_id: str, run_id: str) -> dict[str, Any]:
-    """One mapped task: fetch, process and index one feed; a failed feed raises FeedFailed."""
+    """One mapped task: fetch, process and index one feed; a failed feed fails the task (no retry)."""
     feeds = {f.id: f for f in load_feeds(settings.feeds_path)}
     outcome: FeedOutcome = ingest_one(feeds[feed_id], settings, connect(settings), run_id)
     if outcome.status == "failed":
-        raise FeedFailed(f"feed {feed_id} failed: {outcome.error} (recorded in {settings.index('feeds')})")
+        raise feed_failed(f"feed {feed_id} failed: {outcome.error} (recorded in {settings.index('feeds')})")
     return {"feed_id": feed_id, "status": outcome.status, "new": outcome.new, "updated": outcome.updated}
 
 

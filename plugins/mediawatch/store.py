@@ -29,8 +29,11 @@ class StoreUnavailable(RuntimeError):
 
 def make_client(settings: Settings) -> Elasticsearch:
     """A client that verifies TLS by default and accepts a CA file."""
+    # 429 is left to the bulk helper, which backs off (1 s, 2 s, 4 s...); the transport would
+    # retry it at once, and against a single node that is no pause at all.
     options: dict[str, Any] = {"request_timeout": settings.es_timeout_s, "retry_on_timeout": True,
-                               "max_retries": 3, "verify_certs": settings.es_verify_certs}
+                               "max_retries": 3, "retry_on_status": (502, 503, 504),
+                               "verify_certs": settings.es_verify_certs}
     if settings.es_user:
         options["basic_auth"] = (settings.es_user, settings.es_password)
     if settings.es_ca_file:
