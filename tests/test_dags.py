@@ -20,7 +20,7 @@ def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("airflow_home")
     env = {"AIRFLOW_HOME": str(home), "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
            "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-           "AIRFLOW__CORE__UNIT_TEST_MODE": "False"}
+           "AIRFLOW__CORE__UNIT_TEST_MODE": "False", "MEDIAWATCH_KIBANA_URL": "http://localhost:5601"}
     os.environ.update(env)
     if "airflow" in sys.modules:
         pytest.fail("Airflow was imported before its test environment was set up")
@@ -48,6 +48,15 @@ def test_dags_are_documented_owned_and_tagged(dagbag) -> None:
         assert dag.doc_md and dag_id in dag.doc_md.lower().replace(" ", "_") or dag.doc_md, dag_id
         assert "mediawatch" in dag.tags, dag_id
         assert all(task.owner == "mediawatch" for task in dag.tasks), dag_id
+
+
+def test_kibana_links_plugin_loads_in_airflow(airflow_home) -> None:
+    from airflow import plugins_manager
+
+    assert plugins_manager.get_import_errors() == {}
+    info = {plugin["name"]: plugin for plugin in plugins_manager.get_plugin_info()}
+    views = info["mediawatch_kibana_links"]["external_views"]
+    assert [view["name"] for view in views] == ["Russia–Syria coverage", "Feed health", "Feeds of this run (Kibana)"]
 
 
 def test_ingest_dag_shape(dagbag) -> None:

@@ -61,7 +61,8 @@ def cmd_setup(args: argparse.Namespace, settings: Settings) -> int:
     from .index import setup_indices
 
     report = setup_indices(_client(settings), settings, migrate=args.migrate)
-    result: dict[str, object] = {"analysis": report.analysis, "actions": report.actions}
+    result: dict[str, object] = {"analysis": report.analysis, "retention": report.retention,
+                                 "actions": report.actions}
     if args.kibana:
         from .kibana import import_saved_objects
 

@@ -147,6 +147,10 @@ class IndexSpec:
     name: str
     version: int
     mappings: dict[str, Any]
+    # Days kept where the cluster has ILM. Articles have none on purpose: they are the archive,
+    # and rollover would break in-place updates by id (an update after a rollover would land as a
+    # second copy in the new write index).
+    retention_days: int | None = None
 
 
 def index_specs(analysis: Analysis) -> list[IndexSpec]:
@@ -154,9 +158,9 @@ def index_specs(analysis: Analysis) -> list[IndexSpec]:
     return [
         IndexSpec("articles", 1, articles_mapping(analysis)),
         IndexSpec("feeds", 1, FEEDS_MAPPING),
-        IndexSpec("fetchlog", 1, FETCHLOG_MAPPING),
-        IndexSpec("deadletter", 1, DEADLETTER_MAPPING),
-        IndexSpec("runs", 1, RUNS_MAPPING),
+        IndexSpec("fetchlog", 1, FETCHLOG_MAPPING, retention_days=90),
+        IndexSpec("deadletter", 1, DEADLETTER_MAPPING, retention_days=180),
+        IndexSpec("runs", 1, RUNS_MAPPING, retention_days=365),
         IndexSpec("alerts", 1, ALERTS_MAPPING),
     ]
 
@@ -165,17 +169,44 @@ def concrete_name(settings: Settings, spec: IndexSpec) -> str:
     return f"{settings.index(spec.name)}-v{spec.version}"
 
 
-def template_body(settings: Settings, spec: IndexSpec) -> dict[str, Any]:
+def policy_name(settings: Settings, spec: IndexSpec) -> str:
+    return f"{settings.index(spec.name)}-retention"
+
+
+def template_body(settings: Settings, spec: IndexSpec, ilm: bool = False) -> dict[str, Any]:
+    index_settings: dict[str, Any] = {"number_of_shards": settings.index_shards,
+                                      "number_of_replicas": settings.index_replicas}
+    if ilm and spec.retention_days:
+        index_settings["index.lifecycle.name"] = policy_name(settings, spec)
     return {
         "index_patterns": [f"{settings.index(spec.name)}-v*"],
         "priority": 200,
-        "template": {
-            "settings": {"number_of_shards": settings.index_shards,
-                         "number_of_replicas": settings.index_replicas},
-            "mappings": spec.mappings,
-        },
-        "_meta": {"managed_by": "mediawatch", "version": spec.version},
+        "template": {"settings": index_settings, "mappings": spec.mappings},
+        "_meta": {"managed_by": "mediawatch", "version": spec.version, "ilm": bool(ilm and spec.retention_days)},
     }
+
+
+def has_ilm(es: Elasticsearch) -> bool:
+    """ILM is an x-pack module the test distribution lacks."""
+    try:
+        es.ilm.get_status()
+    except ApiError:
+        return False
+    return True
+
+
+def ensure_retention(es: Elasticsearch, settings: Settings, spec: IndexSpec, report: SetupReport) -> None:
+    """A delete-after-N-days policy for the spec, created or updated only when it differs."""
+    name = policy_name(settings, spec)
+    phases = {"hot": {"min_age": "0ms", "actions": {}},
+              "delete": {"min_age": f"{spec.retention_days}d", "actions": {"delete": {}}}}
+    try:
+        current = es.ilm.get_lifecycle(name=name)[name]["policy"]["phases"]
+    except ApiError:
+        current = None
+    if current != phases:
+        es.ilm.put_lifecycle(name=name, policy={"phases": phases})
+        report.add(f"ILM policy {name}: delete after {spec.retention_days} days")
 
 
 def alias_targets(es: Elasticsearch, alias: str) -> list[str]:
@@ -188,6 +219,7 @@ def alias_targets(es: Elasticsearch, alias: str) -> list[str]:
 class SetupReport:
     analysis: str
     actions: list[str] = field(default_factory=list)
+    retention: str = ""
 
     def add(self, action: str) -> None:
         log.info(action)
@@ -207,11 +239,13 @@ def _put_template_if_changed(es: Elasticsearch, name: str, body: dict[str, Any],
 
 
 def ensure_index(es: Elasticsearch, settings: Settings, spec: IndexSpec, report: SetupReport,
-                 migrate: bool = False) -> None:
+                 migrate: bool = False, ilm: bool = False) -> None:
     """Create the template, the versioned index and the alias; migrate older versions if asked."""
     alias = settings.index(spec.name)
     target = concrete_name(settings, spec)
-    _put_template_if_changed(es, f"{alias}-template", template_body(settings, spec), report)
+    if ilm and spec.retention_days:
+        ensure_retention(es, settings, spec, report)
+    _put_template_if_changed(es, f"{alias}-template", template_body(settings, spec, ilm), report)
     if not es.indices.exists(index=target):
         es.indices.create(index=target)
         report.add(f"index {target} created")
@@ -258,8 +292,12 @@ def migrate_documents(es: Elasticsearch, older: list[str], target: str, alias: s
 def setup_indices(es: Elasticsearch, settings: Settings, migrate: bool = False) -> SetupReport:
     """Idempotent: running it twice in a row changes nothing the second time."""
     analysis = detect_analysis(es)
+    ilm = has_ilm(es)
     report = SetupReport(analysis=analysis.describe())
-    log.info(report.analysis)
+    report.retention = ("ILM retention policies on fetchlog (90 d), deadletter (180 d), runs (365 d); articles kept"
+                        if ilm else "ILM not available on this cluster: no retention configured, indices grow"
+                        " until pruned by hand")
+    log.info("%s; %s", report.analysis, report.retention)
     for spec in index_specs(analysis):
-        ensure_index(es, settings, spec, report, migrate=migrate)
+        ensure_index(es, settings, spec, report, migrate=migrate, ilm=ilm)
     return report
