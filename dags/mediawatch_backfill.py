@@ -17,8 +17,11 @@ from pathlib import Path
 import pendulum
 from airflow.sdk import Param, TriggerRule, dag, task
 from mediawatch import orchestration
+from mediawatch.settings import load_settings
 
-FEED_IDS = orchestration.registry_feed_ids()
+SETTINGS = load_settings()  # schedule and pool only; tasks read connections at run time
+
+FEED_IDS = orchestration.registry_feed_ids(SETTINGS)
 
 
 @dag(
@@ -40,7 +43,7 @@ def mediawatch_backfill():
     def chosen_feeds(params=None) -> list[str]:
         return orchestration.prepare_run(orchestration.task_settings(), force=True, feed_ids=params["feeds"])
 
-    @task
+    @task(pool=SETTINGS.fetch_pool, max_active_tis_per_dagrun=SETTINGS.fetch_concurrency)
     def ingest_feed(feed_id: str, run_id=None) -> dict:
         return orchestration.ingest_feed_task(orchestration.task_settings(), feed_id, run_id)
 

@@ -14,13 +14,15 @@ health in `<prefix>-feeds`.
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from pathlib import Path
 
 import pendulum
 from airflow.sdk import Asset, Param, TriggerRule, dag, task
 from mediawatch import orchestration
+from mediawatch.settings import load_settings
+
+SETTINGS = load_settings()  # schedule and pool only; tasks read connections at run time
 
 ARTICLES = Asset("mediawatch_articles")
 
@@ -29,7 +31,7 @@ ARTICLES = Asset("mediawatch_articles")
     dag_id=Path(__file__).stem,
     description="Fetch, enrich and index the monitored feeds",
     doc_md=__doc__,
-    schedule=os.environ.get("MEDIAWATCH_INGEST_SCHEDULE", "*/15 * * * *"),
+    schedule=SETTINGS.ingest_schedule,
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
@@ -45,7 +47,7 @@ def mediawatch_ingest():
     def due_feeds(params=None) -> list[str]:
         return orchestration.prepare_run(orchestration.task_settings(), force=params["force"])
 
-    @task(retries=1, max_active_tis_per_dagrun=int(os.environ.get("MEDIAWATCH_FETCH_CONCURRENCY", "8")))
+    @task(retries=1, pool=SETTINGS.fetch_pool, max_active_tis_per_dagrun=SETTINGS.fetch_concurrency)
     def ingest_feed(feed_id: str, run_id=None) -> dict:
         return orchestration.ingest_feed_task(orchestration.task_settings(), feed_id, run_id)
 

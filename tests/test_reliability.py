@@ -6,7 +6,6 @@ import random
 import time
 
 import pytest
-
 from mediawatch import ingest
 from mediawatch.feeds import Feed
 from mediawatch.index import setup_indices

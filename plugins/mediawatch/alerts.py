@@ -1,9 +1,10 @@
 """Alerts on coverage spikes and tone shifts: pure statistics, thin Elasticsearch I/O, delivery.
 
 A run looks at the latest window (``window_h`` whole hours ending at the last full hour) and,
-per language, counts articles for every watched entity, every entity co-mentioned with Russia
-or Syria, every topic, and all articles together. Each count is compared with a baseline from
-the previous 14 days; a significant excess above a minimum count becomes an alert document in
+per language, counts *stories* (distinct ``cluster_id``: a wire story and its copies count once)
+for every watched entity, every entity co-mentioned with Russia or Syria, every topic, and all
+articles together. Each count is compared with a baseline from the previous 14 days; a
+significant excess above a minimum count becomes an alert document in
 ``<prefix>-alerts``, with its evidence (counts, baseline samples, the test, the top stories
 collapsed by ``cluster_id``). Tone toward Russia and Syria alerts when its mean drops by a
 margin. Alert ids are deterministic (kind + key + language + window), alerts are *created*
@@ -161,20 +162,6 @@ def is_daily_periodic(hourly: Sequence[int], p_value: float = PERIODIC_P) -> boo
     return chi_square_sf(statistic, 23) < p_value
 
 
-def baseline_samples(history: Sequence[int], window_h: int, periodic: bool) -> list[int]:
-    """Counts of the baseline windows in ``history`` (hourly counts ending where the window starts).
-
-    Periodic volume: the same hours on each previous day. Otherwise: every non-overlapping
-    window of the history. A window longer than a day is never treated as periodic.
-    """
-    days = len(history) // 24
-    if periodic and window_h <= 24:
-        starts = [len(history) - 24 * d for d in range(days, 0, -1)]
-    else:
-        starts = list(range(len(history) % window_h, len(history) - window_h + 1, window_h))
-    return [sum(history[s:s + window_h]) for s in starts]
-
-
 @dataclass(frozen=True)
 class SpikeTest:
     count: int
@@ -244,6 +231,21 @@ def history_start(window: Window, baseline_days: int = BASELINE_DAYS) -> datetim
     return window.start - timedelta(days=baseline_days)
 
 
+def baseline_windows(window: Window, periodic: bool, baseline_days: int = BASELINE_DAYS) -> list[Window]:
+    """The windows whose counts form the baseline, oldest first.
+
+    Daily-periodic volume: the same hours on each of the previous days. Otherwise every
+    non-overlapping window of the same length in the baseline span. A window longer than a day
+    is never treated as periodic.
+    """
+    if periodic and window.hours <= 24:
+        return [Window(window.start - timedelta(days=d), window.end - timedelta(days=d))
+                for d in range(baseline_days, 0, -1)]
+    length = timedelta(hours=window.hours)
+    blocks = baseline_days * 24 // window.hours
+    return [Window(window.start - length * i, window.end - length * i) for i in range(blocks, 0, -1)]
+
+
 def pair_key(a: str, b: str) -> str:
     """One key per unordered pair, so Russia+Syria found from either anchor is one series."""
     return PAIR_SEPARATOR.join(sorted((a, b)))
@@ -266,6 +268,7 @@ class Alert:
     tone: float | None = None
     baseline_tone: float | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
+    articles: int = 0
 
     @property
     def alert_id(self) -> str:
@@ -286,9 +289,10 @@ class Alert:
 
 def alert_from_document(doc: dict[str, Any]) -> Alert:
     window = Window(datetime.fromisoformat(doc["window_start"]), datetime.fromisoformat(doc["window_end"]))
+    evidence = doc.get("evidence") or {}
     return Alert(doc["kind"], doc["key"], doc["language"], window, doc.get("count", 0),
                  doc.get("baseline_mean", 0.0), doc.get("score", 0.0), doc.get("tone"), doc.get("baseline_tone"),
-                 doc.get("evidence") or {})
+                 evidence, evidence.get("counts", {}).get("articles", 0))
 
 
 def alert_title(alert: Alert) -> str:
@@ -297,8 +301,8 @@ def alert_title(alert: Alert) -> str:
         return (f"Tone toward {alert.key} in {language} coverage fell to {alert.tone:+.2f}"
                 f" (14-day mean {alert.baseline_tone:+.2f}, {alert.count} articles in {alert.window.hours}h)")
     subject = {"volume": "All coverage", "entity": alert.key, "pair": alert.key, "topic": f"Topic {alert.key}"}
-    return (f"{subject.get(alert.kind, alert.key)} in {language}: {alert.count} articles in {alert.window.hours}h"
-            f" vs {alert.baseline_mean:.1f} usual")
+    return (f"{subject.get(alert.kind, alert.key)} in {language}: {alert.count} stories ({alert.articles} articles)"
+            f" in {alert.window.hours}h vs {alert.baseline_mean:.1f} usual")
 
 
 def is_ongoing(alert: Alert, recent: Iterable[Alert]) -> bool:
@@ -390,16 +394,28 @@ def candidates_body(spec: KeySpec, window: Window, min_count: int) -> dict[str, 
 
 
 HOURLY = {"date_histogram": {"field": "published_at", "fixed_interval": "1h", "min_doc_count": 1}}
+# A story is a cluster_id; an article without one (not clustered) is a story of its own.
+STORY_METRICS = {"stories": {"cardinality": {"field": "cluster_id", "precision_threshold": 3000}},
+                 "unclustered": {"missing": {"field": "cluster_id"}}}
 
 
-def history_body(spec: KeySpec, window: Window, keys: list[str], baseline_days: int) -> dict[str, Any]:
-    """Hourly counts from the baseline start to the window end, per language (and key)."""
-    languages: dict[str, Any] = {"terms": {"field": "language", "size": 20}}
-    languages["aggs"] = {"keys": {**_keys_agg(spec, 1, keys), "aggs": {"hours": HOURLY}}} if spec.field \
-        else {"hours": HOURLY}
-    query = {"bool": {"filter": [published_range(history_start(window, baseline_days), window.end),
-                                 *spec.filters()]}}
-    return {"size": 0, "query": query, "aggs": {"languages": languages}}
+def volume_history_body(window: Window, baseline_days: int) -> dict[str, Any]:
+    """Hourly article counts per language over the baseline span (for the daily-profile test)."""
+    query = {"bool": {"filter": [published_range(history_start(window, baseline_days), window.start)]}}
+    return {"size": 0, "query": query,
+            "aggs": {"languages": {"terms": {"field": "language", "size": 20}, "aggs": {"hours": HOURLY}}}}
+
+
+def samples_body(spec: KeySpec, language: str, keys: list[str], window: Window,
+                 baselines: list[Window]) -> dict[str, Any]:
+    """Articles and stories of each key in the window and in each baseline window (one language)."""
+    ranges = [{"key": "window", "from": window.start.isoformat(), "to": window.end.isoformat()}]
+    ranges += [{"key": f"b{i}", "from": w.start.isoformat(), "to": w.end.isoformat()} for i, w in enumerate(baselines)]
+    periods = {"date_range": {"field": "published_at", "ranges": ranges, "keyed": True}, "aggs": STORY_METRICS}
+    aggs = {"keys": {**_keys_agg(spec, 1, keys), "aggs": {"periods": periods}}} if spec.field \
+        else {"periods": periods}
+    filters = [{"term": {"language": language}}, published_range(baselines[0].start, window.end), *spec.filters()]
+    return {"size": 0, "query": {"bool": {"filter": filters}}, "aggs": aggs}
 
 
 def tone_body(window: Window, baseline_days: int) -> dict[str, Any]:
@@ -472,18 +488,29 @@ def parse_candidates(response: dict[str, Any], spec: KeySpec) -> dict[str, list[
     return {lang: keys for lang, keys in result.items() if keys}
 
 
-def parse_history(response: dict[str, Any], spec: KeySpec, start: datetime,
-                  hours: int) -> dict[tuple[str, str], list[int]]:
-    """(language, term) -> dense hourly counts; term is "" for all-article volume."""
-    series: dict[tuple[str, str], list[int]] = {}
-    for language in response["aggregations"]["languages"]["buckets"]:
-        lang = language["key"]
-        if not spec.field:
-            series[(lang, "")] = hourly_counts(language["hours"]["buckets"], start, hours)
-            continue
-        for bucket in language["keys"]["buckets"]:
-            series[(lang, bucket["key"])] = hourly_counts(bucket["hours"]["buckets"], start, hours)
-    return series
+def parse_volume_history(response: dict[str, Any], start: datetime, hours: int) -> dict[str, list[int]]:
+    """language -> dense hourly article counts."""
+    return {language["key"]: hourly_counts(language["hours"]["buckets"], start, hours)
+            for language in response["aggregations"]["languages"]["buckets"]}
+
+
+@dataclass(frozen=True)
+class Counts:
+    articles: int
+    stories: int
+
+
+def _period_counts(periods: dict[str, Any]) -> dict[str, Counts]:
+    return {key: Counts(b["doc_count"], int(b["stories"]["value"]) + b["unclustered"]["doc_count"])
+            for key, b in periods["buckets"].items()}
+
+
+def parse_samples(response: dict[str, Any], spec: KeySpec) -> dict[str, dict[str, Counts]]:
+    """term ("" for all-article volume) -> period key ("window", "b0", "b1"...) -> counts."""
+    aggs = response["aggregations"]
+    if not spec.field:
+        return {"": _period_counts(aggs["periods"])}
+    return {bucket["key"]: _period_counts(bucket["periods"]) for bucket in aggs["keys"]["buckets"]}
 
 
 def parse_stories(response: dict[str, Any]) -> list[dict[str, Any]]:
@@ -502,50 +529,51 @@ def parse_stories(response: dict[str, Any]) -> list[dict[str, Any]]:
 
 # --- Detection -----------------------------------------------------------------------------------
 
-def evaluate_series(spec: KeySpec, language: str, term: str, counts: list[int], window: Window,
-                    periodic: bool, config: AlertConfig) -> Alert | None:
-    """One series' spike test; an Alert (without stories yet) when significant."""
-    history, in_window = counts[:-window.hours], counts[-window.hours:]
-    samples = baseline_samples(history, window.hours, periodic)
-    test = spike_test(sum(in_window), samples, config.min_count, config.p_value)
+def evaluate_series(spec: KeySpec, language: str, term: str, periods: dict[str, Counts], window: Window,
+                    baselines: list[Window], method: str, config: AlertConfig) -> Alert | None:
+    """One series' spike test on story counts; an Alert (without its stories yet) when significant."""
+    empty = Counts(0, 0)
+    samples = [periods.get(f"b{i}", empty) for i in range(len(baselines))]
+    now = periods.get("window", empty)
+    test = spike_test(now.stories, [c.stories for c in samples], config.min_count, config.p_value)
     if not test.significant:
         return None
     key = spec.key_for(term) if spec.field else "all"
-    method = "same_hours_each_day" if periodic and window.hours <= 24 else "all_windows"
     evidence = {
-        "counts": {"window": test.count, "hourly": in_window},
-        "baseline": {"method": method, "days": len(history) // 24, "samples": samples,
-                     "mean": test.baseline_mean, "expected": test.expected},
-        "test": {"name": "poisson_upper_tail", "p_value": test.p_value, "threshold": config.p_value,
-                 "min_count": config.min_count},
+        "counts": {"stories": now.stories, "articles": now.articles},
+        "baseline": {"method": method, "days": config.baseline_days, "windows": len(baselines),
+                     "stories": [c.stories for c in samples], "articles": [c.articles for c in samples],
+                     "mean": test.baseline_mean, "expected": test.expected,
+                     "first_window_start": baselines[0].start.isoformat()},
+        "test": {"name": "poisson_upper_tail", "unit": "stories", "p_value": test.p_value,
+                 "threshold": config.p_value, "min_count": config.min_count},
     }
-    return Alert(spec.kind, key, language, window, test.count, test.baseline_mean, test.score, evidence=evidence)
+    return Alert(spec.kind, key, language, window, test.count, test.baseline_mean, test.score,
+                 evidence=evidence, articles=now.articles)
 
 
 def _search(es: Elasticsearch, settings: Settings, body: dict[str, Any], index: str = "articles") -> dict[str, Any]:
     return es.search(index=settings.index(index), body=body).body
 
 
-def fetch_series(es: Elasticsearch, settings: Settings, spec: KeySpec, window: Window,
-                 config: AlertConfig) -> dict[tuple[str, str], list[int]]:
-    """Hourly series of the keys that have enough articles in the window to alert."""
-    candidates = parse_candidates(_search(es, settings, candidates_body(spec, window, config.min_count)), spec)
-    if not candidates:
-        return {}
-    keys = sorted({k for ks in candidates.values() for k in ks}) if spec.field else []
-    hours = window.hours + 24 * config.baseline_days
-    body = history_body(spec, window, keys, config.baseline_days)
-    series = parse_history(_search(es, settings, body), spec, history_start(window, config.baseline_days), hours)
-    return {(lang, term): counts for (lang, term), counts in series.items() if term in candidates.get(lang, [])}
+def fetch_candidates(es: Elasticsearch, settings: Settings, spec: KeySpec, window: Window,
+                     config: AlertConfig) -> dict[str, list[str]]:
+    """language -> keys with at least ``min_count`` articles in the window (fewer stories cannot alert)."""
+    return parse_candidates(_search(es, settings, candidates_body(spec, window, config.min_count)), spec)
+
+
+def fetch_samples(es: Elasticsearch, settings: Settings, spec: KeySpec, language: str, keys: list[str],
+                  window: Window, baselines: list[Window]) -> dict[str, dict[str, Counts]]:
+    body = samples_body(spec, language, [k for k in keys if k], window, baselines)
+    return parse_samples(_search(es, settings, body), spec)
 
 
 def periodic_languages(es: Elasticsearch, settings: Settings, window: Window, config: AlertConfig) -> set[str]:
-    """Languages whose total hourly volume over the baseline has a daily profile."""
-    spec = KEY_SPECS[0]
-    hours = window.hours + 24 * config.baseline_days
-    body = history_body(spec, window, [], config.baseline_days)
-    series = parse_history(_search(es, settings, body), spec, history_start(window, config.baseline_days), hours)
-    return {lang for (lang, _), counts in series.items() if is_daily_periodic(counts[:-window.hours])}
+    """Languages whose hourly article volume over the baseline span has a daily profile."""
+    start = history_start(window, config.baseline_days)
+    response = _search(es, settings, volume_history_body(window, config.baseline_days))
+    history = parse_volume_history(response, start, 24 * config.baseline_days)
+    return {lang for lang, counts in history.items() if is_daily_periodic(counts)}
 
 
 def tone_alerts(response: dict[str, Any], window: Window, config: AlertConfig) -> list[Alert]:
@@ -570,17 +598,20 @@ def tone_alerts(response: dict[str, Any], window: Window, config: AlertConfig) -
 def detect(es: Elasticsearch, settings: Settings, window: Window, config: AlertConfig) -> tuple[list[Alert], int]:
     """Every significant spike and tone drop in the window; returns (alerts, count series tested)."""
     periodic = periodic_languages(es, settings, window, config)
-    alerts: dict[tuple[str, str, str], Alert] = {}
+    found: dict[tuple[str, str, str], Alert] = {}
     tested = 0
     for spec in KEY_SPECS:
-        for (language, term), counts in fetch_series(es, settings, spec, window, config).items():
-            tested += 1
-            alert = evaluate_series(spec, language, term, counts, window, language in periodic, config)
-            if alert:
-                alerts.setdefault((alert.kind, alert.key, alert.language), alert)
-    found = list(alerts.values()) + tone_alerts(_search(es, settings, tone_body(window, config.baseline_days)),
-                                                window, config)
-    return found, tested
+        for language, keys in fetch_candidates(es, settings, spec, window, config).items():
+            is_periodic = language in periodic and window.hours <= 24
+            baselines = baseline_windows(window, is_periodic, config.baseline_days)
+            method = "same_hours_each_day" if is_periodic else "all_windows"
+            for term, periods in fetch_samples(es, settings, spec, language, keys, window, baselines).items():
+                tested += 1
+                alert = evaluate_series(spec, language, term, periods, window, baselines, method, config)
+                if alert:
+                    found.setdefault((alert.kind, alert.key, alert.language), alert)
+    tones = tone_alerts(_search(es, settings, tone_body(window, config.baseline_days)), window, config)
+    return list(found.values()) + tones, tested
 
 
 def recent_alerts(es: Elasticsearch, settings: Settings, window: Window) -> list[Alert]:

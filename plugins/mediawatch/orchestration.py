@@ -54,9 +54,9 @@ def connect(settings: Settings):
     return es
 
 
-def registry_feed_ids() -> list[str]:
+def registry_feed_ids(settings: Settings) -> list[str]:
     """Enabled feed ids, for trigger-form choices (read at DAG parse time: one small YAML file)."""
-    return [feed.id for feed in load_feeds(load_settings().feeds_path)]
+    return [feed.id for feed in load_feeds(settings.feeds_path)]
 
 
 def prepare_run(settings: Settings, force: bool = False, feed_ids: list[str] | None = None) -> list[str]:
