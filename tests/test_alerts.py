@@ -46,7 +46,10 @@ TITLES = {
            "Russia to ship wheat to Syria under new deal", "Syria's leader calls Russia ties strategic"],
 }
 SPIKE_TITLES = ["بوتين والشرع يتفقان على خارطة طريق للتعاون", "الكرملين: بوتين يتلقى اتصالا من الرئيس السوري",
-                "دمشق ترحب بتصريحات بوتين حول سوريا"]
+                "دمشق ترحب بتصريحات بوتين حول سوريا", "بوتين: سوريا شريك موثوق في المنطقة",
+                "الخارجية السورية تشيد بنتائج القمة مع بوتين", "محللون: زيارة الشرع لموسكو تفتح صفحة جديدة",
+                "بوتين يؤكد دعم وحدة الأراضي السورية", "سوريا وروسيا تبحثان تعزيز التعاون العسكري"]
+SPIKE_COPIES = (4, 3, 2, 2, 1, 1, 1, 1)  # eight stories, fifteen articles
 
 
 def _profile(hour: int, periodic: bool) -> float:
@@ -102,7 +105,7 @@ def synthetic_corpus(seed: int = 7, end: datetime = END, days: int = 15, periodi
     return docs
 
 
-def spike(window: Window, copies: tuple[int, ...] = (9, 6, 3), language: str = "ar") -> list[dict]:
+def spike(window: Window, copies: tuple[int, ...] = SPIKE_COPIES, language: str = "ar") -> list[dict]:
     """Wire stories about Syria + Putin in one language inside the window, one cluster per story."""
     docs = []
     for number, size in enumerate(copies):
@@ -126,9 +129,13 @@ def in_range(doc: dict, start: datetime, end: datetime) -> bool:
     return start <= datetime.fromisoformat(doc["published_at"]) < end
 
 
-def count_docs(docs: list[dict], language: str, start: datetime, end: datetime, names: set[str]) -> int:
-    return sum(1 for d in docs if d["language"] == language and in_range(d, start, end)
-               and names <= set(d["entity_names"]))
+def matching(docs: list[dict], language: str, start: datetime, end: datetime, names: set[str]) -> list[dict]:
+    return [d for d in docs if d["language"] == language and in_range(d, start, end)
+            and names <= set(d["entity_names"])]
+
+
+def count_stories(docs: list[dict], language: str, start: datetime, end: datetime, names: set[str]) -> int:
+    return len({d["cluster_id"] for d in matching(docs, language, start, end, names)})
 
 
 # --- Pure statistics -------------------------------------------------------------------------------
@@ -167,12 +174,14 @@ def test_daily_profile_is_detected_only_when_present_and_volume_allows() -> None
 
 
 def test_baseline_takes_the_same_hours_of_each_day_when_periodic() -> None:
-    history = list(range(3 * 24))  # hour index as the count
-    same_hours = alerts.baseline_samples(history, 2, periodic=True)
-    assert same_hours == [0 + 1, 24 + 25, 48 + 49]  # window starts where the history ends: hour 0 of a day
-    blocks = alerts.baseline_samples(history, 24, periodic=False)
-    assert blocks == [sum(range(0, 24)), sum(range(24, 48)), sum(range(48, 72))]
-    assert alerts.baseline_samples(history, 30, periodic=True) == [sum(range(12, 42)), sum(range(42, 72))]
+    window = Window(datetime(2026, 11, 5, 6, tzinfo=UTC), datetime(2026, 11, 5, 12, tzinfo=UTC))
+    same_hours = alerts.baseline_windows(window, periodic=True, baseline_days=3)
+    assert [(w.start.day, w.start.hour, w.end.hour) for w in same_hours] == [(2, 6, 12), (3, 6, 12), (4, 6, 12)]
+    blocks = alerts.baseline_windows(window, periodic=False, baseline_days=2)
+    assert len(blocks) == 8 and blocks[-1] == Window(window.start - timedelta(hours=6), window.start)
+    assert blocks[0].start == window.start - timedelta(days=2)
+    long = Window(window.end - timedelta(hours=30), window.end)
+    assert len(alerts.baseline_windows(long, periodic=True, baseline_days=14)) == 14 * 24 // 30  # never periodic
 
 
 def test_spike_needs_both_significance_and_the_minimum_count() -> None:
@@ -244,18 +253,21 @@ def test_dense_hourly_counts_from_sparse_histogram_buckets() -> None:
     assert alerts.hourly_counts(buckets, start, 6) == [0, 2, 0, 0, 0, 4]
 
 
-def test_evaluate_series_builds_the_evidence() -> None:
+def test_evaluate_series_tests_stories_and_keeps_article_counts_as_evidence() -> None:
     window = Window(datetime(2026, 11, 5, 6, tzinfo=UTC), datetime(2026, 11, 5, 12, tzinfo=UTC))
-    counts = [0] * (14 * 24) + [3, 4, 5, 2, 3, 1]
-    counts[14 * 24 - 24] = 1  # one article in yesterday's same hours
+    baselines = alerts.baseline_windows(window, True)
+    periods = {"window": alerts.Counts(articles=15, stories=8), "b13": alerts.Counts(articles=3, stories=1)}
     spec = alerts.KeySpec("pair", "entity_names", "Q858")
-    alert = alerts.evaluate_series(spec, "ar", "Vladimir Putin", counts, window, True, AlertConfig())
-    assert alert is not None and alert.key == "Syria + Vladimir Putin" and alert.count == 18
-    assert alert.evidence["baseline"]["samples"] == [0] * 13 + [1]
+    alert = alerts.evaluate_series(spec, "ar", "Vladimir Putin", periods, window, baselines, "same_hours_each_day",
+                                   AlertConfig())
+    assert alert is not None and alert.key == "Syria + Vladimir Putin" and alert.count == 8 and alert.articles == 15
+    assert alert.evidence["baseline"]["stories"] == [0] * 13 + [1]
+    assert alert.evidence["baseline"]["articles"] == [0] * 13 + [3]
     assert alert.baseline_mean == pytest.approx(1 / 14, abs=1e-4)
-    assert alert.evidence["counts"]["hourly"] == [3, 4, 5, 2, 3, 1]
-    assert alert.evidence["test"]["p_value"] == pytest.approx(alerts.poisson_upper_tail(18, 0.5))
-    assert "Syria + Vladimir Putin in Arabic (ar): 18 articles in 6h" in alert.title
+    assert alert.evidence["test"]["p_value"] == pytest.approx(alerts.poisson_upper_tail(8, alerts.BASELINE_FLOOR))
+    assert "Syria + Vladimir Putin in Arabic (ar): 8 stories (15 articles) in 6h" in alert.title
+    few = {"window": alerts.Counts(articles=15, stories=2)}  # one wire story reprinted: not a spike
+    assert alerts.evaluate_series(spec, "ar", "Vladimir Putin", few, window, baselines, "x", AlertConfig()) is None
 
 
 def _stored_doc() -> dict[str, Any]:

@@ -119,7 +119,10 @@ def normalize_entry(entry: dict[str, Any], feed: Feed, fetched_at: datetime,
     summary = _entry_summary(entry)
     if not title and not summary:
         return Rejected("normalize", "entry has neither title nor summary", feed.id, {"link": link})
-    canonical = canonical_url(link)
+    try:
+        canonical = canonical_url(link)
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket in the host
+        return Rejected("normalize", f"malformed link {link!r}: {exc}", feed.id, {"title": title, "link": link})
     published, flag = entry_date(entry, fetched_at, future_tolerance)
     language = detect_language(f"{title} {summary}", prior=feed.language)
     signature = fingerprint.signature(f"{title} {summary}")
@@ -149,7 +152,7 @@ def parse_feed(result: FetchResult, feed: Feed, future_tolerance: timedelta = ti
     if parsed.bozo:
         outcome.bozo_reason = f"{type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}"
     if not parsed.entries:
-        if not parsed.version or parsed.bozo:  # an empty but well-formed feed is simply quiet
+        if not parsed.get("version") or parsed.bozo:  # an empty but well-formed feed is simply quiet
             outcome.error = (f"not a usable feed: {outcome.bozo_reason}" if outcome.bozo_reason
                              else "not a feed (no RSS/Atom/RDF root element)")
         return outcome
