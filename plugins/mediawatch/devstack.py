@@ -45,6 +45,8 @@ def airflow_env(home: Path, es_url: str, port: int, extra: dict[str, str] | None
     passwords.write_text(json.dumps({LOCAL_USER: LOCAL_PASSWORD}))
     env = {
         **os.environ,
+        # standalone starts its components as `airflow ...` subprocesses: the venv must be on PATH.
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_ROOT / "plugins"),
