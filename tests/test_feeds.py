@@ -46,18 +46,18 @@ def test_disabled_feeds_are_skipped_unless_asked(tmp_path: Path) -> None:
     assert len(load_feeds(path, only_enabled=False)) == 1
 
 
-@pytest.mark.parametrize(("entry", "message"), [
-    (GOOD_ENTRY.replace("language: ar", "language: fr"), "language"),
-    (GOOD_ENTRY.replace("kind: state", "kind: blog"), "kind"),
-    (GOOD_ENTRY.replace("https://sana.sy/?feed=rss2", "ftp://sana.sy/feed"), "scheme"),
-    (GOOD_ENTRY + "    colour: red\n", "colour"),
-    (GOOD_ENTRY.replace("country: SY", "country: Syria"), "country"),
+@pytest.mark.parametrize(("entry", "line", "message"), [
+    (GOOD_ENTRY.replace("language: ar", "language: fr"), 13, "feeds.1.language: Input should be 'ar'"),
+    (GOOD_ENTRY.replace("kind: state", "kind: blog"), 15, "feeds.1.kind"),
+    (GOOD_ENTRY.replace("https://sana.sy/?feed=rss2", "ftp://sana.sy/feed"), 12, "unsupported URL scheme 'ftp'"),
+    (GOOD_ENTRY + "    colour: red\n", 16, "feeds.1.colour: Extra inputs are not permitted"),
+    (GOOD_ENTRY.replace("country: SY", "country: Syria"), 14, "feeds.1.country"),
 ])
-def test_invalid_entry_names_file_line_and_field(tmp_path: Path, entry: str, message: str) -> None:
+def test_invalid_entry_names_file_line_and_field(tmp_path: Path, entry: str, line: int, message: str) -> None:
     path = write(tmp_path, GOOD_ENTRY.replace("sana-ar", "first").replace("?feed=rss2", "?a") + entry)
     with pytest.raises(SeedError) as error:
         load_feeds(path)
-    assert f"{path}:10:" in str(error.value)
+    assert str(error.value).startswith(f"{path}:{line}: "), "the line of the offending field"
     assert message in str(error.value)
 
 
@@ -69,7 +69,7 @@ def test_duplicate_id_names_both_lines(tmp_path: Path) -> None:
 
 def test_duplicate_yaml_key_is_an_error(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD_ENTRY + "    kind: private\n")
-    with pytest.raises(SeedError, match="duplicate key 'kind'"):
+    with pytest.raises(SeedError, match=r"feeds.yaml:10: key 'kind' is given twice"):
         load_feeds(path)
 
 

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from mediawatch.enrich.pipeline import Enricher, Enrichment
-from mediawatch.enrich.seeds import StrictModel, load_entries
+from mediawatch.seedfile import StrictModel, load_entries
 
 # The annotated set lives with the tests; the CLI defaults to it.
 DEFAULT_ARTICLES_PATH = Path(__file__).resolve().parents[2] / "tests" / "data" / "annotated_articles.yaml"
@@ -42,7 +42,7 @@ class AnnotatedArticle(StrictModel):
 
 def load_articles(path: Path) -> list[AnnotatedArticle]:
     """Validated annotated articles; a bad entry raises SeedError with its line."""
-    articles, _ = load_entries(Path(path), "articles", AnnotatedArticle)
+    articles, _, _ = load_entries(Path(path), "articles", AnnotatedArticle)
     return articles
 
 

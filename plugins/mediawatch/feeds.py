@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AnyUrl, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from .seedfile import SeedError, load_entries
+from .seedfile import SeedError, line_of, load_entries
 
 Language = Literal["ar", "ru", "en"]
 Kind = Literal["state", "private", "opposition", "international", "search"]
@@ -50,15 +50,17 @@ class Feed(BaseModel):
 
 def load_feeds(path: Path, only_enabled: bool = True) -> list[Feed]:
     """Load and validate the registry; ids and URLs must be unique. Errors name the line."""
-    document, entries = load_entries(path, "feeds", Feed, context={"base_dir": path.parent})
+    entries, node, document = load_entries(path, "feeds", Feed, extra_keys=("defaults",),
+                                           context={"base_dir": path.parent})
     default_poll = int((document.get("defaults") or {}).get("poll_minutes", 15))
     seen_ids: dict[str, int] = {}
     seen_urls: dict[str, int] = {}
     feeds: list[Feed] = []
-    for feed, line in entries:
+    for index, feed in enumerate(entries):
+        line = line_of(node, ["feeds", index])
         for seen, value, what in ((seen_ids, feed.id, "id"), (seen_urls, str(feed.url), "url")):
             if value in seen:
-                raise SeedError(f"{path}:{line}: duplicate feed {what} {value!r} (first on line {seen[value]})")
+                raise SeedError(path, line, f"duplicate feed {what} {value!r} (first on line {seen[value]})")
             seen[value] = line
         if feed.poll_minutes is None:
             feed = feed.model_copy(update={"poll_minutes": default_poll})

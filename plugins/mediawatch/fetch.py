@@ -47,11 +47,11 @@ class FetchResult:
         return self.status == "ok"
 
 
-class _BodyTooLarge(Exception):
+class BodyTooLarge(Exception):
     pass
 
 
-class _Deadline(Exception):
+class DeadlineExceeded(Exception):
     pass
 
 
@@ -93,15 +93,15 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
-def _read_capped(response: httpx.Response, max_bytes: int, deadline: float) -> bytes:
+def read_capped(response: httpx.Response, max_bytes: int, deadline: float) -> bytes:
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_bytes():
         size += len(chunk)
         if size > max_bytes:
-            raise _BodyTooLarge
+            raise BodyTooLarge
         if time.monotonic() > deadline:
-            raise _Deadline
+            raise DeadlineExceeded
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -126,13 +126,13 @@ def fetch_url(client: httpx.Client, feed_id: str, url: str, settings: Settings,
                 if response.status_code in RETRYABLE_STATUS:
                     result.retry_after_s = parse_retry_after(response.headers.get("retry-after"), now)
             else:
-                result.body = _read_capped(response, settings.fetch_max_bytes, deadline)
+                result.body = read_capped(response, settings.fetch_max_bytes, deadline)
                 result.status = "ok"
                 result.etag = response.headers.get("etag")
                 result.last_modified = response.headers.get("last-modified")
-    except _BodyTooLarge:
+    except BodyTooLarge:
         result.error = f"body larger than the {settings.fetch_max_bytes}-byte cap; download stopped"
-    except _Deadline:
+    except DeadlineExceeded:
         result.error = f"response still incomplete after {settings.fetch_timeout_s * 2:.0f}s; download stopped"
     except httpx.TooManyRedirects:
         result.error = f"more than {settings.fetch_max_redirects} redirects (redirect loop?)"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 import numpy as np
 
@@ -30,13 +31,31 @@ _B = _rng.integers(0, 2**31, PERMUTATIONS, dtype=np.uint64)
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _ARABIC_MARKS = re.compile("[\u064b-\u0652\u0670\u0640]")
-_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ё": "е"})
+# Letter variants folded before hashing. Applied with str.replace: no target is also a source,
+# so the chain equals one str.translate, which looks up every character of the text in a dict
+# and cost more than the rest of the signature (benchmarks, bench/RESULTS.md).
+_FOLD_PAIRS = (("أ", "ا"), ("إ", "ا"), ("آ", "ا"), ("ٱ", "ا"), ("ى", "ي"), ("ة", "ه"), ("ё", "е"))
+# Word digests kept: news vocabulary is Zipfian, so most words of an item were hashed before.
+# 100k short strings and 4-byte digests stay within ~20 MB.
+DIGEST_CACHE_SIZE = 100_000
+_BAND_PREFIXES = tuple(f"{b}:" for b in range(BANDS))
+
+
+def _fold(text: str) -> str:
+    for variant, letter in _FOLD_PAIRS:
+        text = text.replace(variant, letter)
+    return text
 
 
 def fingerprint_tokens(text: str) -> set[str]:
     """Script-agnostic normalized word set used for fingerprints."""
-    folded = _ARABIC_MARKS.sub("", text.casefold()).translate(_FOLD)
+    folded = _fold(_ARABIC_MARKS.sub("", text.casefold()))
     return set(_TOKEN.findall(folded))
+
+
+@lru_cache(maxsize=DIGEST_CACHE_SIZE)
+def _token_digest(token: str) -> bytes:
+    return hashlib.blake2b(token.encode("utf-8"), digest_size=4).digest()
 
 
 def signature(text: str) -> np.ndarray:
@@ -44,7 +63,7 @@ def signature(text: str) -> np.ndarray:
     tokens = fingerprint_tokens(text)
     if not tokens:
         return np.full(PERMUTATIONS, _PRIME, dtype=np.uint32)
-    digests = b"".join(hashlib.blake2b(t.encode("utf-8"), digest_size=4).digest() for t in tokens)
+    digests = b"".join(map(_token_digest, tokens))
     values = np.frombuffer(digests, dtype=np.uint32).astype(np.uint64)
     hashed = (values[:, None] * _A[None, :] + _B[None, :]) % _PRIME
     return hashed.min(axis=0).astype(np.uint32)
@@ -62,8 +81,8 @@ def bands(sig: np.ndarray) -> list[str]:
     """LSH band keys ``"<band>:<hash>"``; similar signatures share at least one with high probability."""
     raw = sig.astype(">u4").tobytes()
     width = ROWS * 4
-    return [f"{b}:{hashlib.blake2b(raw[b * width:(b + 1) * width], digest_size=5).hexdigest()}"
-            for b in range(BANDS)]
+    return [prefix + hashlib.blake2b(raw[b * width:(b + 1) * width], digest_size=5).hexdigest()
+            for b, prefix in enumerate(_BAND_PREFIXES)]
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:

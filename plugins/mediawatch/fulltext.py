@@ -23,7 +23,7 @@ from urllib.robotparser import RobotFileParser
 import httpx
 import trafilatura
 
-from .fetch import _BodyTooLarge, _read_capped
+from .fetch import BodyTooLarge, read_capped
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ class PageFetcher:
                 if response.is_redirect:
                     url = urljoin(url, response.headers["location"])
                     continue
-                body = _read_capped(response, MAX_PAGE_BYTES, time.monotonic() + 60)
+                body = read_capped(response, MAX_PAGE_BYTES, time.monotonic() + 60)
                 return Page(response.status_code, body.decode(response.encoding or "utf-8", "replace"))
         raise BlockedURL(f"{url}: more than {self.settings.fetch_max_redirects} redirects")
 
@@ -117,7 +117,7 @@ class PageFetcher:
             try:
                 page = self._get(f"{origin}/robots.txt")
                 lines = page.text.splitlines() if page.status == 200 else []
-            except (httpx.HTTPError, BlockedURL, _BodyTooLarge):
+            except (httpx.HTTPError, BlockedURL, BodyTooLarge):
                 lines = []
             parser.parse(lines)
             self._robots[origin] = parser
@@ -131,7 +131,7 @@ class PageFetcher:
             page = self._get(url)
         except BlockedURL as exc:
             return "", str(exc)
-        except _BodyTooLarge:
+        except BodyTooLarge:
             return "", f"page larger than {MAX_PAGE_BYTES} bytes"
         except httpx.HTTPError as exc:
             return "", f"{type(exc).__name__}: {exc}"

@@ -28,7 +28,6 @@ TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # Elements whose text is code or chrome, never article prose.
 DROPPED_ELEMENTS = ["script", "style", "noscript", "iframe", "object", "embed", "svg", "form", "button"]
-_SPACES = re.compile(r"\s+")
 
 
 @dataclass
@@ -54,8 +53,11 @@ def canonical_url(url: str) -> str:
     host = (parts.hostname or "").lower()
     if parts.port and parts.port != DEFAULT_PORTS.get(scheme):
         host = f"{host}:{parts.port}"
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)]
-    return urlunsplit((scheme, host, parts.path or "/", urlencode(query, doseq=True), ""))
+    query = ""
+    if parts.query:  # most links have none: skip the parse and re-encode
+        kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)]
+        query = urlencode(kept, doseq=True)
+    return urlunsplit((scheme, host, parts.path or "/", query, ""))
 
 
 def article_id(canonical: str) -> str:
@@ -63,20 +65,26 @@ def article_id(canonical: str) -> str:
     return hashlib.sha1(canonical.encode("utf-8")).hexdigest()
 
 
+def _collapse_spaces(text: str) -> str:
+    """Runs of whitespace to one space, ends stripped: what ``re.sub(r"\\s+", " ", text).strip()`` gives
+    (``str.split`` and ``\\s`` share one definition of whitespace), at a third of its cost."""
+    return " ".join(text.split())
+
+
 def html_to_text(fragment: str | None) -> str:
     """Plain text of an HTML fragment: entities decoded, scripts/styles dropped, spaces collapsed."""
     if not fragment:
         return ""
     if "<" not in fragment:
-        return _SPACES.sub(" ", html.unescape(fragment)).strip()
+        return _collapse_spaces(html.unescape(fragment))
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except (etree.ParserError, ValueError):
-        return _SPACES.sub(" ", html.unescape(re.sub(r"<[^>]*>", " ", fragment))).strip()
+        return _collapse_spaces(html.unescape(re.sub(r"<[^>]*>", " ", fragment)))
     etree.strip_elements(root, *DROPPED_ELEMENTS, with_tail=False)
     for br in root.iter("br", "p", "div", "li"):
         br.tail = " " + (br.tail or "")
-    return _SPACES.sub(" ", root.text_content()).strip()
+    return _collapse_spaces(root.text_content())
 
 
 def entry_date(entry: dict[str, Any], fetched_at: datetime, future_tolerance: timedelta) -> tuple[datetime, str]:
@@ -130,8 +138,8 @@ def normalize_entry(entry: dict[str, Any], feed: Feed, fetched_at: datetime,
         id=article_id(canonical), url=canonical, original_url=link, feed_id=feed.id, source=feed.name,
         domain=urlsplit(canonical).hostname or "", country=feed.country, kind=feed.kind, language=language,
         title=title, summary=summary, published_at=published.isoformat(), fetched_at=fetched_at.isoformat(),
-        date_flag=flag, authors=[a.get("name", "") for a in entry.get("authors", []) if a.get("name")],
-        tags=[t.get("term", "") for t in entry.get("tags", []) if t.get("term")],
+        date_flag=flag, authors=[name for a in entry.get("authors", []) if (name := a.get("name"))],
+        tags=[term for t in entry.get("tags", []) if (term := t.get("term"))],
         content_hash=content_hash(title, summary, published.isoformat()),
         fingerprint=fingerprint.encode(signature), fingerprint_bands=fingerprint.bands(signature),
     )

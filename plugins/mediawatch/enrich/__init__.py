@@ -8,6 +8,7 @@ their data is installed.
 
 from __future__ import annotations
 
+from mediawatch.seedfile import SeedError
 from mediawatch.settings import DEFAULT_SEEDS_DIR
 
 from .entities import EntityHit
@@ -20,7 +21,6 @@ from .pipeline import (
     load_enricher,
 )
 from .relevance import Relevance
-from .seeds import SeedError
 from .sentiment import Sentiment
 
 # Version produced by the default seeds (seeds/ at the repository root). An enricher built

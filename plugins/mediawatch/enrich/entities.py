@@ -72,10 +72,6 @@ class EntityMatches:
     spans: list[Span]
     by_sentence: list[frozenset[str]] = field(default_factory=list)
 
-    @property
-    def ids(self) -> set[str]:
-        return {s.entity_id for s in self.spans}
-
 
 class Watchlist:
     """Entities by id plus the phrase index of all their folded (and prefixed) aliases."""

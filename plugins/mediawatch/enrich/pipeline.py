@@ -18,11 +18,11 @@ from typing import Any
 from mediawatch.language import LANGUAGES, detect_language
 
 from . import models
-from .entities import EntityHit, Watchlist, match_entities
+from .entities import EntityHit, EntityMatches, Watchlist, match_entities
 from .relevance import Relevance, country_sides, score_relevance
 from .seeds import load_lexicons, load_topics, load_watchlist
 from .sentiment import LexiconScorer, Sentiment, SentimentModel, tone
-from .textnorm import Analyzer, RussianLemmatizer, has_cyrillic
+from .textnorm import Analyzer, Doc, RussianLemmatizer, has_cyrillic
 from .topics import TopicRules
 
 LOG = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ class Enricher:
         matches = match_entities(doc, self.watchlist)
         entities = self.watchlist.hits(doc, matches)
         if self.ner is not None and lang == "ar":
-            entities += models.unlinked_hits(doc, matches, models.tag_entities(doc, self.ner))
+            entities += self._ner_hits(doc, matches)
         scores = self.sentiment.sentence_scores(doc, lang)
         return Enrichment(
             language=lang,
@@ -107,6 +107,14 @@ class Enricher:
             relevance=score_relevance(doc, matches, self.sides),
             enrichment_version=self.version,
         )
+
+    def _ner_hits(self, doc: Doc, matches: EntityMatches) -> list[EntityHit]:
+        """Unlinked entities from camel-tools NER; a model failure costs them, not the article."""
+        try:
+            return models.unlinked_hits(doc, matches, models.tag_entities(doc, self.ner))
+        except Exception:
+            LOG.warning("camel-tools NER failed on one article; keeping watchlist entities only", exc_info=True)
+            return []
 
 
 def build_enricher(seeds_dir: Path, camel_data_dir: Path | None = None) -> Enricher:

@@ -1,42 +1,25 @@
 """Loading and validating the seed files: watchlist, sentiment lexicons and topic rules.
 
-Seeds are edited by hand, so a mistake must point at the file and line of the bad entry (found
-through PyYAML's node marks) instead of surfacing later as a silently missed entity. Models use
-strict keys: a misspelt field (``aliasses:``) is an error, not an ignored key.
+Seeds are edited by hand, so a mistake must point at the file and line of the bad entry instead
+of surfacing later as a silently missed entity (the YAML reading lives in ``mediawatch.seedfile``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, field_validator
+
+from mediawatch.seedfile import SeedError, StrictModel, line_of, load_entries, read_yaml, reject_duplicates, validate
 
 LANGS: tuple[str, ...] = ("ar", "ru", "en")
 Lang = Literal["ar", "ru", "en"]
 EntityType = Literal["person", "organization", "location"]
 # Lexicon weights follow the common -3..+3 news-lexicon scale (as in VADER's -4..+4, narrowed).
 MAX_WEIGHT = 3.0
-
-
-class SeedError(ValueError):
-    """A seed file is missing, unreadable or holds an invalid entry; says which file and line."""
-
-    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
-        self.path = Path(path)
-        self.line = line
-        self.message = message
-        where = f"{self.path}:{line}" if line else str(self.path)
-        super().__init__(f"{where}: {message}")
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-M = TypeVar("M", bound=BaseModel)
 
 
 class Names(StrictModel):
@@ -96,103 +79,15 @@ class TopicSeed(StrictModel):
     keywords: Names
 
 
-# --- YAML with line numbers ---------------------------------------------------------------
-
-
-def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
-    """Parse ``path`` into data plus its node tree (the tree carries the line of every entry)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SeedError(path, None, f"cannot read seed file: {exc.strerror or exc}") from exc
-    try:
-        return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise SeedError(path, mark.line + 1 if mark else None, f"not valid YAML: {exc}") from exc
-
-
-def line_of(node: yaml.Node | None, path: Sequence[str | int]) -> int | None:
-    """1-based line of the entry at ``path`` (keys and list indices), or of its nearest parent."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for step in path:
-        node = _child(node, step)
-        if node is None:
-            break
-        line = node.start_mark.line + 1
-    return line
-
-
-def _child(node: yaml.Node | None, step: str | int) -> yaml.Node | None:
-    if isinstance(node, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
-        return node.value[step]
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if key.value == str(step):
-                return key if isinstance(value, yaml.ScalarNode) else value
-    return None
-
-
-def _duplicate_keys(node: yaml.Node | None) -> list[tuple[str, int]]:
-    """Keys given twice in one mapping, anywhere in the tree (safe_load silently keeps the last)."""
-    found: list[tuple[str, int]] = []
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key, value in node.value:
-            if key.value in seen:
-                found.append((key.value, key.start_mark.line + 1))
-            seen.add(key.value)
-            found.extend(_duplicate_keys(value))
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            found.extend(_duplicate_keys(item))
-    return found
-
-
-def _validate(model: type[M], data: Any, path: Path, node: yaml.Node | None, at: list[str | int]) -> M:
-    """Build ``model`` from ``data``; on failure, report the first error at its own line."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        loc = [*at, *error["loc"]]
-        label = ".".join(str(p) for p in loc) or "document"
-        raise SeedError(path, line_of(node, loc), f"{label}: {error['msg']}") from exc
-
-
-def _top_list(path: Path, key: str) -> tuple[list[Any], yaml.Node | None]:
-    data, node = read_yaml(path)
-    _reject_duplicates(path, node)
-    if not isinstance(data, dict) or not isinstance(data.get(key), list):
-        raise SeedError(path, 1, f"expected a mapping with a `{key}:` list at the top")
-    extra = sorted(set(data) - {key})
-    if extra:
-        raise SeedError(path, line_of(node, [extra[0]]), f"unexpected top-level key {extra[0]!r}")
-    return data[key], node
-
-
-def _reject_duplicates(path: Path, node: yaml.Node | None) -> None:
-    duplicates = _duplicate_keys(node)
-    if duplicates:
-        key, line = duplicates[0]
-        raise SeedError(path, line, f"key {key!r} is given twice in the same mapping")
-
-
 # --- Watchlist ----------------------------------------------------------------------------
 
 KeyFunction = Callable[[str], tuple[str, ...]]
 
 
-def load_entries(path: Path, key: str, model: type[M]) -> tuple[list[M], yaml.Node | None]:
-    """Validate each entry of the top-level list ``key``; also returns the node tree for lines."""
-    items, node = _top_list(path, key)
-    return [_validate(model, item, path, node, [key, i]) for i, item in enumerate(items)], node
-
-
 def load_watchlist(path: Path, key_of: KeyFunction) -> list[EntitySeed]:
     """Load ``entities.yaml``; ids must be unique and an alias (as folded by ``key_of``) may be
     shared by two entities only when both list it under ``ambiguous``."""
-    entities, node = load_entries(path, "entities", EntitySeed)
+    entities, node, _ = load_entries(path, "entities", EntitySeed)
     _check_unique_ids(entities, path, node)
     _check_ambiguous_listed(entities, path, node, key_of)
     _check_shared_aliases(entities, path, node, key_of)
@@ -252,8 +147,8 @@ def _check_shared_aliases(entities: list[EntitySeed], path: Path, node: yaml.Nod
 def load_lexicon(path: Path) -> LexiconSeed:
     """Load one ``lexicons/<lang>.yaml``; its ``language`` must match the file name."""
     data, node = read_yaml(path)
-    _reject_duplicates(path, node)
-    lexicon = _validate(LexiconSeed, data, path, node, [])
+    reject_duplicates(path, node)
+    lexicon = validate(LexiconSeed, data, path, node, [])
     if path.stem in LANGS and lexicon.language != path.stem:
         raise SeedError(path, line_of(node, ["language"]),
                         f"language is {lexicon.language!r} but the file is {path.name}")
@@ -267,7 +162,7 @@ def load_lexicons(directory: Path) -> dict[str, LexiconSeed]:
 
 def load_topics(path: Path) -> list[TopicSeed]:
     """Load ``topics.yaml``: unique ids, at least one keyword per topic."""
-    topics, node = load_entries(path, "topics", TopicSeed)
+    topics, node, _ = load_entries(path, "topics", TopicSeed)
     seen: set[str] = set()
     for index, topic in enumerate(topics):
         if topic.id in seen:

@@ -50,16 +50,32 @@ _SENTENCE_BREAK_RE = re.compile(r"\n|[.!?؟;؛…。]\s")
 # English possessive 's / ’s after a Latin letter ("Putin's" -> "Putin").
 _POSSESSIVE_RE = re.compile(r"(?<=[A-Za-z\u00c0-\u024f])['’ʼ]s\b")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
+# A byline opening the body ("كتب : <author> ... <outlet>", "Автор: ...") names the writer, not
+# the story's subject: a reporter called الجولاني is not al-Sharaa. The whole line is dropped.
+_BYLINE_RE = re.compile(r"\A\s*(?:كتب|كتبت|بقلم|إعداد|اعداد|Автор|Текст)\s*[:：][^\n]*(?:\n|\Z)")
 
 ARABIC_FIRST, ARABIC_LAST = "\u0600", "\u06ff"
 # Distinct Russian word forms kept lemmatized; news vocabulary stays far below this, so a
 # clear-all when it is reached only guards a long-running worker against unbounded growth.
 LEMMA_CACHE_SIZE = 300_000
 
+# Noun and adjective case endings, longest first, and the nominative endings they may replace:
+# used only for words pymorphy does not know, whose guessed parses are unreliable.
+_CASE_ENDINGS = ("ами", "ями", "ого", "его", "ому", "ему", "ыми", "ими", "ой", "ей", "ом", "ем", "ам", "ям",
+                 "ах", "ях", "ою", "ею", "ов", "ев", "ую", "юю", "ых", "их", "ым", "им", "а", "я", "у", "ю",
+                 "е", "и", "ы")
+_NOMINATIVE_ENDINGS = ("", "а", "я", "ь", "й", "о")
+_MIN_STEM = 3
+
 
 def prepare(text: str) -> str:
     """Unicode-normalize and drop English possessives; the result is what surfaces are cut from."""
     return _POSSESSIVE_RE.sub("", unicodedata.normalize("NFKC", text.translate(_UNICODE_FIX)))
+
+
+def strip_byline(text: str) -> str:
+    """The body without its opening byline line, if it has one."""
+    return _BYLINE_RE.sub("", text, count=1)
 
 
 def fold(text: str) -> str:
@@ -102,7 +118,7 @@ class Doc:
         return "".join(parts)
 
     def sentence_ranges(self) -> list[range]:
-        """Word index range of each sentence, in order (sentences without words are skipped)."""
+        """Word index range of each sentence, in order (every sentence has at least one word)."""
         ranges: list[range] = []
         start, sentence_of = 0, self.sentence_of
         for i in range(1, len(sentence_of) + 1):
@@ -150,25 +166,27 @@ class Analyzer:
         self.lemmatizer = lemmatizer or RussianLemmatizer()
 
     def phrase_keys(self, phrase: str) -> tuple[str, ...]:
-        """Key tuple of a seed phrase (alias, keyword, lexicon entry); lemmas use the first parse."""
-        prepared = prepare(phrase)
-        words = WORD_SPLIT_RE.split(prepared)[1::2]
-        keys = self._fold_words(words)
-        if has_cyrillic(prepared):
-            keys = [self.lemmatizer.lemma_of_seed(k) if _CYRILLIC_RE.match(k) else k for k in keys]
+        """Key tuple of a seed phrase (alias, keyword, lexicon entry), folded like article text;
+        Cyrillic words take their seed lemma (see :meth:`RussianLemmatizer.lemma_of_seed`)."""
+        segment = _split(prepare(phrase), 0)
+        folded = self._fold_words(segment.words)
+        keys = folded
+        if has_cyrillic(phrase):
+            keys = [self.lemmatizer.lemma_of_seed(k) if _CYRILLIC_RE.match(k) else k for k in folded]
+            keys = _keep_compound_stems(folded, keys, segment.gaps)
         return tuple(k for k in keys if k)
 
     def analyze(self, title: str, text: str) -> Doc:
         """Tokenize and fold title and body once; every matcher then works on ``Doc.keys``."""
         head = _split(prepare(title or ""), 0)
-        body = _split(prepare(text or ""), head.sentence_count)
-        words = head.words + body.words
+        body = _split(prepare(strip_byline(text or "")), head.sentence_count)
+        words, gaps = head.words + body.words, head.gaps + body.gaps
         keys = self._fold_words(words)
         if any(has_cyrillic(w) for w in (title, text) if w):
-            keys = self.lemmatizer.lemmatize_keys(keys)
+            keys = _keep_compound_stems(keys, self.lemmatizer.lemmatize_keys(keys), gaps)
         return Doc(
             words=words,
-            gaps=head.gaps + body.gaps,
+            gaps=gaps,
             keys=keys,
             sentence_of=head.sentence_of + body.sentence_of,
             sentence_count=head.sentence_count + body.sentence_count,
@@ -185,6 +203,21 @@ class Analyzer:
         if len(keys) != len(words):
             keys = [fold(w).replace("\n", " ") for w in words]
         return keys
+
+
+def _keep_compound_stems(folded: list[str], lemmas: list[str], gaps: list[str]) -> list[str]:
+    """Leave the first element of a Russian hyphenated compound unlemmatized.
+
+    In военно-морской or российско-сирийский the part before the hyphen, ending in the linking
+    vowel -о/-е, is a stem, not a word: lemmatized it would read as военный / российский.
+    """
+    out = lemmas
+    for i in range(len(folded) - 1):
+        if gaps[i + 1] == "-" and folded[i].endswith(("о", "е")) and _CYRILLIC_RE.match(folded[i]):
+            if out is lemmas:
+                out = list(lemmas)
+            out[i] = folded[i]
+    return out
 
 
 class RussianLemmatizer:
@@ -204,9 +237,17 @@ class RussianLemmatizer:
         self._cache.clear()
 
     def lemma_of_seed(self, word: str) -> str:
-        """Lemma of a seed word (already in its dictionary form): pymorphy's first parse."""
+        """Lemma of a seed word, written in the nominative (or infinitive) by convention.
+
+        A word pymorphy does not know (most foreign names: Касра, Шараа) is kept as written:
+        its guesser would turn Касра into "каср". A known word takes its first nominative parse
+        (российские -> российский), or its first parse when it has no case (сотрудничать).
+        """
         parses = self._parse(word)
-        return _clean_lemma(parses[0].normal_form) if parses else word
+        if not parses or not self._morph.word_is_known(word):
+            return word
+        nominative = next((p for p in parses if "nomn" in p.tag), parses[0])
+        return _clean_lemma(nominative.normal_form)
 
     def lemmatize_keys(self, keys: list[str]) -> list[str]:
         """Lemmas of Cyrillic keys (other keys unchanged), through the word-form cache."""
@@ -223,11 +264,26 @@ class RussianLemmatizer:
         return out
 
     def _lemma_of_text_word(self, word: str) -> str:
+        """A seed lemma among pymorphy's parses; else, for an unknown word, a seed lemma reached
+        by swapping a case ending (Касрой -> Касра); else pymorphy's best parse."""
         lemmas = [_clean_lemma(p.normal_form) for p in self._parse(word)]
-        for lemma in lemmas:
+        for lemma in [*lemmas, word]:
             if lemma in self.vocabulary:
                 return lemma
+        if not self._morph.word_is_known(word):
+            lemma = self._by_case_ending(word)
+            if lemma:
+                return lemma
         return lemmas[0] if lemmas else word
+
+    def _by_case_ending(self, word: str) -> str | None:
+        for ending in _CASE_ENDINGS:
+            if word.endswith(ending) and len(word) - len(ending) >= _MIN_STEM:
+                stem = word[: len(word) - len(ending)]
+                for nominative in _NOMINATIVE_ENDINGS:
+                    if stem + nominative in self.vocabulary:
+                        return stem + nominative
+        return None
 
     def _parse(self, word: str):
         if self._morph is None:
