@@ -7,7 +7,7 @@ NODE := $(PY) -m mediawatch.devnode
 CAMEL_TOOLS := camel-tools==1.6.0
 AIRFLOW_HOME ?= $(CURDIR)/.airflow
 
-.PHONY: help install lint test test-fast es-up es-down run stop demo bench models
+.PHONY: help install browser lint test es-up es-down run stop demo bench models
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -22,6 +22,10 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed  ## create/update .venv with the project (editable) and test tools
 
+browser:  ## Debian's chromium + chromedriver for the UI test (no browser download; needs root)
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; fi
+
 lint: install  ## ruff over the whole tree
 	$(VENV)/bin/ruff check .
 
@@ -31,7 +35,7 @@ es-up: install  ## start the local Elasticsearch node; prints its URL
 es-down:  ## stop the local node and delete its data
 	@$(NODE) down
 
-test: install lint  ## the whole suite against a real node (started and stopped here if needed)
+test: install browser lint  ## the whole suite against a real node (started and stopped here if needed)
 	@started=0; \
 	if [ -z "$$MEDIAWATCH_ES_URL" ] && ! $(NODE) status >/dev/null 2>&1; then $(NODE) up >/dev/null && started=1; fi; \
 	url=$${MEDIAWATCH_ES_URL:-$$($(NODE) url)}; \

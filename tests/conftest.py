@@ -18,6 +18,9 @@ import pytest
 from mediawatch import devnode
 from mediawatch.settings import Settings
 
+# The Airflow standalone stack shared by the REST, scheduler and UI tests (started on first use).
+pytest_plugins = ["tests.airflow_stack"]
+
 DATA = Path(__file__).parent / "data"
 FEEDS = DATA / "feeds"
 

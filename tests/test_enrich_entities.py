@@ -9,7 +9,7 @@ from mediawatch.enrich.textnorm import Analyzer, Doc, RussianLemmatizer
 
 PUTIN, RUSSIA, MOSCOW, KREMLIN, SYRIA = "Q7747", "Q159", "Q649", "mw:kremlin", "Q858"
 SHARAA, BASHAR, HAFEZ, PRESIDENT_RU = "mw:sharaa", "Q44329", "Q46077", "mw:president-ru"
-SAA, HMEIMIM = "mw:syrian-arab-army", "mw:hmeimim"
+SAA, HMEIMIM, QASRA, RU_FORCES = "mw:syrian-arab-army", "mw:hmeimim", "mw:abu-qasra", "mw:russian-forces"
 
 SEEDS = [
     EntitySeed(id=PUTIN, name="Vladimir Putin", type="person", country="RU",
@@ -37,6 +37,10 @@ SEEDS = [
                aliases=Names(ar=("الجيش العربي السوري",), en=("Syrian Arab Army",))),
     EntitySeed(id=HMEIMIM, name="Hmeimim Air Base", type="location", country="RU", coords=(35.4, 35.95),
                aliases=Names(ar=("حميميم",), ru=("Хмеймим",), en=("Hmeimim", "Khmeimim"))),
+    EntitySeed(id=QASRA, name="Murhaf Abu Qasra", type="person", country="SY",
+               aliases=Names(ar=("مرهف أبو قصرة",), ru=("Мархаф Абу Касра", "Абу Касра"))),
+    EntitySeed(id=RU_FORCES, name="Russian Armed Forces", type="organization", country="RU",
+               aliases=Names(ru=("российские военные",), en=("Russian forces",))),
 ]
 
 
@@ -78,8 +82,18 @@ def test_putin_never_becomes_wateen(analyzer, watchlist) -> None:
 
 
 def test_russian_inflection(analyzer, watchlist) -> None:
-    text = "Путина, Путину, Путиным; в Москве российские военные; Кремля; в Хмеймиме"
+    text = "Путина, Путину, Путиным; в Москве российские войска; Кремля; в Хмеймиме"
     assert found(analyzer, watchlist, text) == [PUTIN, PUTIN, PUTIN, MOSCOW, RUSSIA, KREMLIN, HMEIMIM]
+
+
+def test_russian_inflection_of_names_pymorphy_does_not_know(analyzer, watchlist) -> None:
+    text = "переговоры с Мархафом Абу Касрой; министр Абу Касра; у Абу Касры"
+    assert found(analyzer, watchlist, text) == [QASRA, QASRA, QASRA]
+
+
+def test_russian_compound_adjective_is_not_two_words(analyzer, watchlist) -> None:
+    assert found(analyzer, watchlist, "базы российской военно-морской группировки") == [RUSSIA]
+    assert found(analyzer, watchlist, "российские военные") == [RU_FORCES]
 
 
 def test_english_possessive_and_case(analyzer, watchlist) -> None:

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from pathlib import Path
 
 import pytest
 from mediawatch.enrich import models
 from mediawatch.enrich.entities import Watchlist, match_entities
-from mediawatch.enrich.models import NerSpan, bio_spans, load_ner_model, load_sentiment_model, unlinked_hits
+from mediawatch.enrich.models import (
+    NerSpan,
+    bio_spans,
+    load_ner_model,
+    load_sentiment_model,
+    tag_entities,
+    unlinked_hits,
+)
 from mediawatch.enrich.seeds import EntitySeed, Names
 from mediawatch.enrich.textnorm import Analyzer
 
@@ -50,7 +58,7 @@ def test_unusable_model_directory_falls_back_with_a_warning(tmp_path: Path, capl
     model_dir.mkdir(parents=True)
     (model_dir / "config.json").write_text("{}")
     (model_dir / "vocab.txt").write_text("[PAD]\n")
-    monkeypatch.setitem(__import__("sys").modules, "camel_tools.ner", None)  # import fails
+    monkeypatch.setitem(sys.modules, "camel_tools.ner", None)  # makes the import fail
     caplog.set_level(logging.INFO, logger="mediawatch.enrich.models")
     assert load_ner_model(tmp_path) is None
     assert len(messages(caplog, "not usable")) == 1
@@ -82,8 +90,6 @@ def test_ner_only_spans_become_unlinked_entities_and_watchlist_keeps_its_ids() -
     doc = analyzer.analyze("", "التقى بوتين مع ميخائيل بوغدانوف. وزار بوغدانوف مدينة اللاذقية")
     tagger = FakeTagger({"بوتين": "B-PERS", "ميخائيل": "B-PERS", "بوغدانوف": "I-PERS",
                          "اللاذقية": "B-LOC", "مدينة": "B-MISC"})
-    from mediawatch.enrich.models import tag_entities
-
     spans = tag_entities(doc, tagger)
     assert len(tagger.calls[0]) == 2  # one list of words per sentence
     hits = unlinked_hits(doc, match_entities(doc, watchlist), spans)

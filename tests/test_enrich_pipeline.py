@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -64,6 +65,12 @@ def test_russian_and_english_articles(enricher: Enricher) -> None:
                          "President Ahmed al-Sharaa in Moscow for talks on cooperation.")
     assert en.language == "en" and {PUTIN, SHARAA, RUSSIA, SYRIA, MOSCOW} <= {e.id for e in en.entities}
     assert en.sentiment.method == "vader+lexicon-en-v1"
+
+
+def test_byline_author_is_not_a_mention(enricher: Enricher) -> None:
+    result = enricher.enrich("افتتاح مدرسة", "كتب : فادي الجولاني ... صحيفة الرصد\nافتتحت مدرسة في حمص.")
+    assert SHARAA not in {e.id for e in result.entities}
+    assert SHARAA in {e.id for e in enricher.enrich("", "وقال الجولاني إن").entities}
 
 
 def test_tone_is_none_for_an_unmentioned_country(enricher: Enricher) -> None:
@@ -129,3 +136,21 @@ def test_enrich_never_raises_and_keeps_the_schema(enricher: Enricher, title: str
     assert 0 <= out["relevance"]["score"] <= 1
     assert all(set(e) >= ENTITY_KEYS and e["count"] >= 1 and e["surfaces"] for e in out["entities"])
     json.dumps(out)
+
+
+class TaggerStub:
+    """Tags Arabic words it knows; raises on a chosen word, like a model failing on one input."""
+
+    def predict(self, sentences: list[list[str]], batch_size: int = 32) -> list[list[str]]:
+        if any("انهيار" in s for s in sentences):
+            raise RuntimeError("model failure")
+        return [["B-PERS" if w in ("كريموف", "بوتين", "Karimov") else "O" for w in s] for s in sentences]
+
+
+def test_ner_entities_are_added_for_arabic_and_failures_do_not_lose_the_article(enricher: Enricher) -> None:
+    with_ner = dataclasses.replace(enricher, ner=TaggerStub())
+    hits = {e.id: e for e in with_ner.enrich("", "التقى بوتين السيد كريموف").entities}
+    assert set(hits) == {PUTIN, "ner:person:كريموف"}
+    assert hits[PUTIN].linked and not hits["ner:person:كريموف"].linked
+    assert {e.id for e in with_ner.enrich("", "Putin met Karimov", language="en").entities} == {PUTIN}
+    assert {e.id for e in with_ner.enrich("", "بوتين انهيار").entities} == {PUTIN}

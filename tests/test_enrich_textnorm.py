@@ -10,7 +10,7 @@ from camel_tools.utils.normalize import (
     normalize_teh_marbuta_ar,
     normalize_unicode,
 )
-from mediawatch.enrich.textnorm import Analyzer, RussianLemmatizer, fold, prepare
+from mediawatch.enrich.textnorm import Analyzer, RussianLemmatizer, fold, prepare, strip_byline
 
 
 def camel_chain(text: str) -> str:
@@ -87,3 +87,26 @@ def test_seed_phrases_fold_like_text() -> None:
     assert analyzer.phrase_keys("الرئيس السوري أحمد الشرع") == ("الرئيس", "السوري", "احمد", "الشرع")
     assert analyzer.phrase_keys("Bashar al-Assad") == ("bashar", "al", "assad")
     assert analyzer.phrase_keys("Российская Федерация") == ("российский", "федерация")
+
+
+def test_byline_line_is_dropped_from_the_body() -> None:
+    doc = Analyzer().analyze("عنوان", "كتب : فادي الجولاني ... صحيفة الرصد\nقال الوزير")
+    assert doc.keys == ["عنوان", "قال", "الوزير"]
+    assert strip_byline("Автор: Иван Петров\nТекст") == "Текст"
+    # Only an opening line with a colon is a byline; "كتب" inside the story stays.
+    assert strip_byline("قال إنه كتب: رسالة") == "قال إنه كتب: رسالة"
+
+
+def test_unknown_foreign_names_keep_their_seed_form_and_match_inflections() -> None:
+    lemmatizer = RussianLemmatizer()
+    analyzer = Analyzer(lemmatizer)
+    assert analyzer.phrase_keys("Мархаф Абу Касра") == ("мархаф", "абу", "касра")  # guesser would say "каср"
+    lemmatizer.add_vocabulary(["мархаф", "абу", "касра"])
+    assert analyzer.analyze("", "с Мархафом Абу Касрой, Касры").keys == ["с", "мархаф", "абу", "касра", "касра"]
+
+
+def test_first_part_of_a_hyphenated_compound_is_not_lemmatized() -> None:
+    analyzer = Analyzer()
+    assert analyzer.analyze("", "российской военно-морской базы").keys == ["российский", "военно", "морской", "база"]
+    assert analyzer.phrase_keys("российско-сирийский") == ("российско", "сирийский")
+    assert analyzer.analyze("", "аль-Асада").keys == ["аль", "асад"]

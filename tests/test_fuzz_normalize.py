@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from mediawatch.feeds import Feed
 from mediawatch.fetch import FetchResult
 from mediawatch.normalize import canonical_url, html_to_text, normalize_entry, parse_feed
@@ -20,8 +19,8 @@ TEXT = st.one_of(
     st.text(alphabet="بوتينسورياروسيا ًٌٍَُِّْـ\u200f\u200eПутинSyria<>&;\"' \n\t", max_size=300),
     st.builds(lambda c, n: c * n, st.characters(), st.integers(0, 20_000)),
 )
-URL = st.one_of(st.text(max_size=200), st.just("http://[::1/broken"), st.builds(lambda p, q: f"https://Ex.test/{p}?{q}", st.text(max_size=50),
-                                                  st.text(max_size=50)))
+URL = st.one_of(st.text(max_size=200), st.just("http://[::1/broken"),
+                st.builds(lambda p, q: f"https://Ex.test/{p}?{q}", st.text(max_size=50), st.text(max_size=50)))
 SLOW = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

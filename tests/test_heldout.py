@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from mediawatch.enrich import load_enricher
 from mediawatch.evaluate import evaluate, format_report
 from mediawatch.settings import DEFAULT_SEEDS_DIR

@@ -12,6 +12,7 @@ credentials are for this local stack only.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -102,6 +103,8 @@ def stop_process_group(pid: int, grace_s: float = 20.0) -> None:
         return
     deadline = time.monotonic() + grace_s
     while time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # our own child would otherwise linger as a zombie
         try:
             os.killpg(pid, 0)
         except ProcessLookupError:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from functools import lru_cache
+import threading
 
 import numpy as np
 
@@ -35,9 +35,11 @@ _ARABIC_MARKS = re.compile("[\u064b-\u0652\u0670\u0640]")
 # so the chain equals one str.translate, which looks up every character of the text in a dict
 # and cost more than the rest of the signature (benchmarks, bench/RESULTS.md).
 _FOLD_PAIRS = (("أ", "ا"), ("إ", "ا"), ("آ", "ا"), ("ٱ", "ا"), ("ى", "ي"), ("ة", "ه"), ("ё", "е"))
-# Word digests kept: news vocabulary is Zipfian, so most words of an item were hashed before.
-# 100k short strings and 4-byte digests stay within ~20 MB.
-DIGEST_CACHE_SIZE = 100_000
+# A word's 64 hashed values depend on the word alone, and news vocabulary is Zipfian: most words
+# of an item were hashed before. Their rows are kept (256 bytes a word: 25 MB at this size, plus
+# the words themselves); a full cache starts over. Hashing a word costs a blake2b call and 64
+# modular products, looking its row up one dict probe: signatures took half of parse + normalize.
+WORD_CACHE_SIZE = 100_000
 _BAND_PREFIXES = tuple(f"{b}:" for b in range(BANDS))
 
 
@@ -47,26 +49,63 @@ def _fold(text: str) -> str:
     return text
 
 
+def _folded_words(text: str) -> list[str]:
+    return _TOKEN.findall(_fold(_ARABIC_MARKS.sub("", text.casefold())))
+
+
 def fingerprint_tokens(text: str) -> set[str]:
     """Script-agnostic normalized word set used for fingerprints."""
-    folded = _fold(_ARABIC_MARKS.sub("", text.casefold()))
-    return set(_TOKEN.findall(folded))
+    return set(_folded_words(text))
 
 
-@lru_cache(maxsize=DIGEST_CACHE_SIZE)
-def _token_digest(token: str) -> bytes:
-    return hashlib.blake2b(token.encode("utf-8"), digest_size=4).digest()
+def _word_rows(words: list[str]) -> np.ndarray:
+    """The 64 hashed values of each word, one uint32 row per word."""
+    digests = b"".join(hashlib.blake2b(w.encode("utf-8"), digest_size=4).digest() for w in words)
+    values = np.frombuffer(digests, dtype=np.uint32).astype(np.uint64)
+    return ((values[:, None] * _A[None, :] + _B[None, :]) % _PRIME).astype(np.uint32)
+
+
+class _WordRows:
+    """Rows of recently hashed words in one array, found by word; thread-safe."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.rows = np.empty((capacity, PERMUTATIONS), dtype=np.uint32)  # pages are touched as rows fill
+        self.slot: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def minimum(self, words: list[str]) -> np.ndarray:
+        """Per-permutation minimum over the rows of ``words`` (repeats allowed)."""
+        with self.lock:
+            slots = [self.slot.get(w, -1) for w in words]
+            if -1 in slots:
+                slots = self._add(words, slots)
+            if slots is None:  # more new words than the cache holds
+                return _word_rows(words).min(axis=0)
+            return self.rows[slots].min(axis=0)
+
+    def _add(self, words: list[str], slots: list[int]) -> list[int] | None:
+        new = list(dict.fromkeys(w for w, s in zip(words, slots, strict=True) if s < 0))
+        if len(self.slot) + len(new) > self.capacity:
+            self.slot.clear()  # start over; every word of this text gets a fresh row
+            new = list(dict.fromkeys(words))
+        if len(new) > self.capacity:
+            return None
+        start = len(self.slot)
+        self.rows[start:start + len(new)] = _word_rows(new)
+        self.slot.update(zip(new, range(start, start + len(new)), strict=True))
+        return [self.slot[w] for w in words]
+
+
+_word_cache = _WordRows(WORD_CACHE_SIZE)
 
 
 def signature(text: str) -> np.ndarray:
     """64 MinHash values (uint32); all-max for a text without words."""
-    tokens = fingerprint_tokens(text)
-    if not tokens:
+    words = _folded_words(text)  # repeats are harmless to a minimum and cheaper than a set
+    if not words:
         return np.full(PERMUTATIONS, _PRIME, dtype=np.uint32)
-    digests = b"".join(map(_token_digest, tokens))
-    values = np.frombuffer(digests, dtype=np.uint32).astype(np.uint64)
-    hashed = (values[:, None] * _A[None, :] + _B[None, :]) % _PRIME
-    return hashed.min(axis=0).astype(np.uint32)
+    return _word_cache.minimum(words)
 
 
 def encode(sig: np.ndarray) -> str:

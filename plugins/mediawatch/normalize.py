@@ -132,8 +132,9 @@ def normalize_entry(entry: dict[str, Any], feed: Feed, fetched_at: datetime,
     except ValueError as exc:  # e.g. an unclosed IPv6 bracket in the host
         return Rejected("normalize", f"malformed link {link!r}: {exc}", feed.id, {"title": title, "link": link})
     published, flag = entry_date(entry, fetched_at, future_tolerance)
-    language = detect_language(f"{title} {summary}", prior=feed.language)
-    signature = fingerprint.signature(f"{title} {summary}")
+    both = f"{title} {summary}"
+    language = detect_language(both, prior=feed.language)
+    signature = fingerprint.signature(both)
     return Article(
         id=article_id(canonical), url=canonical, original_url=link, feed_id=feed.id, source=feed.name,
         domain=urlsplit(canonical).hostname or "", country=feed.country, kind=feed.kind, language=language,

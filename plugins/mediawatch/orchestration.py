@@ -109,7 +109,9 @@ def reenrich_task(settings: Settings, params: dict[str, Any], run_id: str) -> di
     end = date.fromisoformat(params["end_date"]) if params.get("end_date") else None
     if start and end and start > end:
         raise ValueError(f"start_date {start} is after end_date {end}")
-    report = reenrich(connect(settings), settings, load_enricher(settings.seeds_dir), start=start, end=end,
+    es = connect(settings)
+    setup_indices(es, settings)  # a fresh deployment has no articles index yet: nothing to do, no error
+    report = reenrich(es, settings, load_enricher(settings.seeds_dir), start=start, end=end,
                       languages=params.get("languages") or None, only_older=params.get("only_older", True),
                       dry_run=params.get("dry_run", False), run_id=run_id)
     return report.to_dict()
