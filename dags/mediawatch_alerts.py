@@ -5,12 +5,14 @@ Looks for coverage spikes and tone drops each time new articles are indexed, sto
 `<prefix>-alerts` and delivers them.
 
 * **Schedule:** on the `mediawatch_articles` asset (after every ingest run), one run at a time.
-* **detect:** per language, counts for each watched entity, each entity co-mentioned with Russia or
-  Syria, each topic and all articles over the last `MEDIAWATCH_ALERT_WINDOW_H` hours, against the
-  previous 14 days (same hours of the day where volume is daily-periodic); Poisson upper-tail test
-  (`MEDIAWATCH_ALERT_P_VALUE`, at least `MEDIAWATCH_ALERT_MIN_COUNT` articles). Tone toward
-  Russia/Syria alerts when it drops by `MEDIAWATCH_ALERT_TONE_MARGIN`. An alert is stored once:
-  re-runs and overlapping windows do not repeat it.
+* **detect:** per language, counts stories (distinct `cluster_id`: a wire story and its copies
+  count once) for each watched entity, each entity co-mentioned with Russia or Syria, each topic
+  and all articles over the last `MEDIAWATCH_ALERT_WINDOW_H` hours, against the previous 14 days
+  (same hours of the day where volume is daily-periodic); Poisson upper-tail test
+  (`MEDIAWATCH_ALERT_P_VALUE`, at least `MEDIAWATCH_ALERT_MIN_COUNT` stories). Tone toward
+  Russia/Syria alerts when its mean drops by `MEDIAWATCH_ALERT_TONE_MARGIN`. An alert is stored
+  once: re-runs and overlapping windows do not repeat it, and an entity spike that a co-mention
+  spike explains is not alerted separately.
 * **deliver:** Slack-compatible webhook (`MEDIAWATCH_ALERT_WEBHOOK_URL`) and e-mail through
   Airflow's SMTP (`MEDIAWATCH_ALERT_EMAIL_TO`). Failures stay stored with `delivered: false`
   and are retried by the next run.

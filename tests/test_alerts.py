@@ -48,8 +48,9 @@ TITLES = {
 SPIKE_TITLES = ["بوتين والشرع يتفقان على خارطة طريق للتعاون", "الكرملين: بوتين يتلقى اتصالا من الرئيس السوري",
                 "دمشق ترحب بتصريحات بوتين حول سوريا", "بوتين: سوريا شريك موثوق في المنطقة",
                 "الخارجية السورية تشيد بنتائج القمة مع بوتين", "محللون: زيارة الشرع لموسكو تفتح صفحة جديدة",
-                "بوتين يؤكد دعم وحدة الأراضي السورية", "سوريا وروسيا تبحثان تعزيز التعاون العسكري"]
-SPIKE_COPIES = (4, 3, 2, 2, 1, 1, 1, 1)  # eight stories, fifteen articles
+                "بوتين يؤكد دعم وحدة الأراضي السورية", "سوريا وروسيا تبحثان تعزيز التعاون العسكري",
+                "موسكو: محادثات بوتين والشرع بناءة", "صحف عربية: بوتين يعيد رسم دوره في سوريا"]
+SPIKE_COPIES = (4, 3, 2, 2, 1, 1, 1, 1, 1, 1)  # ten stories, seventeen articles
 
 
 def _profile(hour: int, periodic: bool) -> float:
@@ -120,8 +121,8 @@ def spike(window: Window, copies: tuple[int, ...] = SPIKE_COPIES, language: str 
 
 
 def index_docs(es, settings, docs: list[dict]) -> None:
-    report = write_bulk(es, (index_action(settings.index("articles"), d["id"], d) for d in docs), settings,
-                        refresh=True)
+    report = write_bulk(es, (index_action(settings.index("articles"), d["id"], d) for d in docs), settings)
+    es.indices.refresh(index=settings.index("articles"))
     assert report.written == len(docs) and not report.failed
 
 
@@ -191,6 +192,8 @@ def test_spike_needs_both_significance_and_the_minimum_count() -> None:
     unseen = alerts.spike_test(5, [0] * 14, min_count=5, p_value=0.001)
     assert unseen.expected == alerts.BASELINE_FLOOR and unseen.significant
     assert unseen.score == pytest.approx(-math.log10(unseen.p_value), abs=1e-3)
+    # with the default p-value, a key never seen before needs six stories (P(X >= 5 | 0.5) = 1.7e-4)
+    assert not alerts.spike_test(5, [0] * 14).significant and alerts.spike_test(6, [0] * 14).significant
 
 
 def test_tone_shift_needs_the_margin_and_enough_articles_on_both_sides() -> None:
@@ -200,6 +203,8 @@ def test_tone_shift_needs_the_margin_and_enough_articles_on_both_sides() -> None
     assert not alerts.tone_shift_test(8, -0.9, 2, 0.5, margin=0.3, min_count=5).significant
     assert not alerts.tone_shift_test(8, 0.6, 120, 0.05, margin=0.3, min_count=5).significant  # a rise
     assert alerts.tone_shift_test(8, -0.4, 120, 0.05).drop == pytest.approx(0.45)
+    assert not alerts.tone_shift_test(8, -0.4, 120, 0.05).significant  # default: 10 articles needed
+    assert alerts.tone_shift_test(10, -0.4, 120, 0.05).significant
 
 
 def test_window_ends_at_the_last_full_hour_so_runs_within_an_hour_agree() -> None:
@@ -385,9 +390,12 @@ def stored_alerts(es, settings) -> list[dict]:
     return [h["_source"] for h in hits]
 
 
+SEED = 3  # any seed works; 7 happens to hold a genuine burst of Iran stories in Russian (see alerts.py)
+
+
 @pytest.fixture
 def spiked(es, settings) -> list[dict]:
-    docs = synthetic_corpus() + spike(WINDOW)
+    docs = synthetic_corpus(seed=SEED) + spike(WINDOW)
     index_docs(es, settings, docs)
     return docs
 
@@ -397,23 +405,30 @@ def test_a_pair_spike_in_one_language_is_alerted_once_with_its_evidence(es, sett
     report = alerts.run_detection(es, settings, now=END + timedelta(minutes=20), config=FAST)
     docs = stored_alerts(es, settings)
     assert [(d["kind"], d["key"], d["language"]) for d in docs] == [("pair", "Syria + Vladimir Putin", "ar")]
-    assert report.explained >= 2  # Putin, Syria (and Arabic volume) rose with the pair: not alerted separately
+    # Putin's own Arabic series rose with the pair and is explained by it, not alerted separately
+    assert report.significant >= 2 and report.explained == report.significant - 1
     alert = docs[0]
     names = {"Syria", "Vladimir Putin"}
-    assert alert["count"] == count_docs(spiked, "ar", WINDOW.start, WINDOW.end, names)
+    assert alert["count"] == count_stories(spiked, "ar", WINDOW.start, WINDOW.end, names)
     evidence = alert["evidence"]
+    assert evidence["counts"]["articles"] == alert["articles"] == len(matching(spiked, "ar", WINDOW.start, WINDOW.end,
+                                                                               names))
     assert evidence["baseline"]["method"] == "same_hours_each_day"  # the corpus is daily-periodic
-    expected_samples = [count_docs(spiked, "ar", WINDOW.start - timedelta(days=d), WINDOW.end - timedelta(days=d),
-                                   names) for d in range(14, 0, -1)]
-    assert evidence["baseline"]["samples"] == expected_samples
-    assert alert["baseline_mean"] == pytest.approx(sum(expected_samples) / 14, abs=1e-4)
-    assert evidence["test"]["p_value"] < 1e-6 and alert["score"] > 6
+    days = range(14, 0, -1)
+    expected = [count_stories(spiked, "ar", WINDOW.start - timedelta(days=d), WINDOW.end - timedelta(days=d), names)
+                for d in days]
+    assert evidence["baseline"]["stories"] == expected
+    assert evidence["baseline"]["articles"] == [
+        len(matching(spiked, "ar", WINDOW.start - timedelta(days=d), WINDOW.end - timedelta(days=d), names))
+        for d in days]
+    assert alert["baseline_mean"] == pytest.approx(sum(expected) / 14, abs=1e-4)
+    assert evidence["test"]["p_value"] < alerts.P_VALUE and alert["score"] > 3
     stories = evidence["stories"]
     assert [(s["cluster_id"], s["copies"]) for s in stories[:3]] == \
-        [("spike-story-0", 9), ("spike-story-1", 6), ("spike-story-2", 3)]
+        [("spike-story-0", 4), ("spike-story-1", 3), ("spike-story-2", 2)]
     assert stories[0]["title"] == SPIKE_TITLES[0] and stories[0]["language"] == "ar"
     assert set(stories[0]["outlets"]) == {name for name, _ in OUTLETS["ar"]}
-    assert len({s["cluster_id"] for s in stories}) == len(stories)  # one line per wire story
+    assert len({s["cluster_id"] for s in stories}) == len(stories) == alerts.TOP_STORIES  # one line per story
     assert alert["delivered"] is False and alert["delivery_attempts"] == 0
 
 
@@ -422,17 +437,20 @@ def test_a_pair_spike_in_one_language_is_alerted_once_with_its_evidence(es, sett
 def test_a_series_without_a_spike_raises_nothing(es, settings, periodic: bool) -> None:
     index_docs(es, settings, synthetic_corpus(seed=11, periodic=periodic))
     report = alerts.run_detection(es, settings, now=END, config=FAST)
-    assert report.series > 20  # entities, pairs, topics and volume were all tested
+    assert report.series >= 6  # every key with enough articles in the window was tested
     assert report.significant == 0 and stored_alerts(es, settings) == []
 
 
 @pytest.mark.es
-def test_running_again_or_an_hour_later_does_not_repeat_the_alert(es, settings, spiked) -> None:
+def test_running_again_or_an_hour_later_does_not_repeat_the_alert(es, settings) -> None:
+    late_spike = spike(Window(WINDOW.start + timedelta(hours=1), WINDOW.end))  # inside this and the next window
+    index_docs(es, settings, synthetic_corpus(seed=SEED) + late_spike)
     first = alerts.run_detection(es, settings, now=END, config=FAST)
     again = alerts.run_detection(es, settings, now=END + timedelta(minutes=45), config=FAST)
     later = alerts.run_detection(es, settings, now=END + timedelta(hours=1, minutes=5), config=FAST)
     assert len(first.stored) == 1 and again.stored == [] and later.stored == []
-    assert again.ongoing == 1 and later.ongoing >= 1
+    assert again.ongoing == 1  # the same window: the same alert id, already stored
+    assert later.ongoing == 1  # the next window still shows the spike, which was already alerted
     assert len(stored_alerts(es, settings)) == 1
 
 
@@ -498,19 +516,21 @@ def test_email_goes_through_the_injected_sender_and_a_failing_sender_is_retried(
 
 @pytest.mark.es
 def test_a_tone_drop_toward_russia_in_arabic_alerts(es, settings) -> None:
-    docs = synthetic_corpus(seed=5)
-    for doc in docs:
-        if doc["language"] == "ar" and doc["tone_russia"] is not None and in_range(doc, WINDOW.start, WINDOW.end):
-            doc["tone_russia"] = -0.6
+    end = END + timedelta(hours=6)  # the afternoon window, when Arabic volume peaks
+    window = alerts.latest_window(end, alerts.WINDOW_H)
+    docs = synthetic_corpus(seed=5, end=end)
+    window_docs = [d for d in docs if d["language"] == "ar" and d["tone_russia"] is not None
+                   and in_range(d, window.start, window.end)]
+    for doc in window_docs:
+        doc["tone_russia"] = -0.6
     index_docs(es, settings, docs)
-    alerts.run_detection(es, settings, now=END, config=FAST)
+    alerts.run_detection(es, settings, now=end, config=FAST)
     [alert] = stored_alerts(es, settings)
     assert (alert["kind"], alert["key"], alert["language"]) == ("tone", "Russia", "ar")
-    window_docs = [d for d in docs if d["language"] == "ar" and d["tone_russia"] is not None
-                   and in_range(d, WINDOW.start, WINDOW.end)]
     baseline = [d["tone_russia"] for d in docs if d["language"] == "ar" and d["tone_russia"] is not None
-                and in_range(d, WINDOW.start - timedelta(days=14), WINDOW.start)]
-    assert alert["count"] == len(window_docs) and alert["tone"] == pytest.approx(-0.6, abs=1e-4)
+                and in_range(d, window.start - timedelta(days=14), window.start)]
+    assert alert["count"] == len(window_docs) >= alerts.TONE_MIN_COUNT
+    assert alert["tone"] == pytest.approx(-0.6, abs=1e-4)
     assert alert["baseline_tone"] == pytest.approx(sum(baseline) / len(baseline), abs=1e-3)
     assert alert["evidence"]["tone"]["baseline_count"] == len(baseline)
     assert all(s["tone"] == pytest.approx(-0.6, abs=1e-4) for s in alert["evidence"]["stories"])

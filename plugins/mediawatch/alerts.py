@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 # --- Settings (MEDIAWATCH_ALERT_*; read with getattr until Settings has the fields) -------------
 # Window: long enough to hold a developing story on hourly-or-slower feeds, short enough to be news.
 WINDOW_H = 6
-# Fewer articles than this never alert, however improbable: 3 articles against a baseline of 0.1
+# Fewer stories than this never alert, however improbable: 3 stories against a baseline of 0.1
 # are "significant" for any test, and not worth waking anyone for.
 MIN_COUNT = 5
 # Poisson tail probability at or below which a count is a spike. Strict because news is bursty and
@@ -49,15 +49,15 @@ P_VALUE = 0.0001
 # Drop of mean tone (scale [-1, 1], enrich/sentiment.py) versus the 14-day mean that alerts.
 TONE_MARGIN = 0.3
 # Articles with a tone needed on each side: per-article tone spreads ~0.25, so the mean of 10 has a
-# standard error ~0.08 and a 0.3 drop is ~4 of them; with 5 articles chance drops alerted daily.
+# standard error ~0.08 and a 0.3 drop is ~4 of them; with 5, chance drops alerted on synthetic data.
 TONE_MIN_COUNT = 10
 WEBHOOK_URL = ""
 EMAIL_TO = ""
 
 # --- Fixed parameters --------------------------------------------------------------------------
 BASELINE_DAYS = 14  # issue 6
-# Expected count assumed for a key absent from the baseline: half an article per window, so that
-# the minimum count (not a division by zero) decides for brand-new keys.
+# Expected count assumed for a key absent from the baseline: half a story per window, so a brand-new
+# key is not infinitely surprising; with the default p-value it alerts from 6 stories (p = 1.4e-5).
 BASELINE_FLOOR = 0.5
 # Hour-of-day profile test (chi-square, 23 df): below this p-value volume is daily-periodic.
 PERIODIC_P = 0.01
@@ -97,15 +97,11 @@ class AlertConfig:
 
 
 def alert_config(settings: Settings) -> AlertConfig:
-    """The alert settings, with the defaults above for fields Settings does not have yet."""
-    email_to = getattr(settings, "alert_email_to", EMAIL_TO)
+    """The alert thresholds and channels from the MEDIAWATCH_ALERT_* settings."""
     return AlertConfig(
-        window_h=int(getattr(settings, "alert_window_h", WINDOW_H)),
-        min_count=int(getattr(settings, "alert_min_count", MIN_COUNT)),
-        p_value=float(getattr(settings, "alert_p_value", P_VALUE)),
-        tone_margin=float(getattr(settings, "alert_tone_margin", TONE_MARGIN)),
-        webhook_url=getattr(settings, "alert_webhook_url", WEBHOOK_URL),
-        email_to=tuple(a.strip() for a in email_to.split(",") if a.strip()),
+        window_h=settings.alert_window_h, min_count=settings.alert_min_count, p_value=settings.alert_p_value,
+        tone_margin=settings.alert_tone_margin, webhook_url=settings.alert_webhook_url,
+        email_to=tuple(a.strip() for a in settings.alert_email_to.split(",") if a.strip()),
     )
 
 
@@ -293,7 +289,7 @@ class Alert:
         return {"alert_id": self.alert_id, "kind": self.kind, "key": self.key, "language": self.language,
                 "title": self.title, "window_start": self.window.start.isoformat(),
                 "window_end": self.window.end.isoformat(), "created_at": created_at, "count": self.count,
-                "baseline_mean": self.baseline_mean, "score": self.score, "tone": self.tone,
+                "articles": self.articles, "baseline_mean": self.baseline_mean, "score": self.score, "tone": self.tone,
                 "baseline_tone": self.baseline_tone, "delivered": False, "delivery_attempts": 0,
                 "delivered_channels": [], "evidence": self.evidence}
 
@@ -898,10 +894,18 @@ def format_alert_line(doc: dict[str, Any]) -> str:
     return f"{doc['created_at'][:16]}  {doc['kind']:7} {doc['language']:3} {doc['title']}  [{status}]"
 
 
+def connect(settings: Settings) -> Elasticsearch:
+    """A checked client (the URL and version are logged; an unreachable node fails with its URL)."""
+    from .store import check_reachable, make_client
+
+    es = make_client(settings)
+    log.info("Elasticsearch %s at %s", check_reachable(es, settings), settings.es_url)
+    return es
+
+
 def detect_task(settings: Settings) -> dict[str, Any]:
     """The alerts DAG's detection task: connect, ensure the alerts index is there, detect and store."""
     from .index import setup_indices
-    from .orchestration import connect
 
     es = connect(settings)
     setup_indices(es, settings)
@@ -909,15 +913,11 @@ def detect_task(settings: Settings) -> dict[str, Any]:
 
 
 def deliver_task(settings: Settings, email_sender: EmailSender | None = None) -> dict[str, Any]:
-    from .orchestration import connect
-
     return deliver_pending(connect(settings), settings, email_sender=email_sender).to_dict()
 
 
 def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
     """List recent alerts (with --run: detect and deliver first)."""
-    from .orchestration import connect
-
     es = connect(settings)
     if args.run:
         from .index import setup_indices

@@ -156,6 +156,12 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--lang", choices=["ar", "ru", "en"])
     search.add_argument("--entity", help="canonical entity name or id, e.g. 'Vladimir Putin' or Q7747")
     search.add_argument("--size", type=int, default=10)
+
+    from .alerts import add_alerts_command
+    from .report import add_briefing_command
+
+    add_alerts_command(sub)
+    add_briefing_command(sub)
     return parser
 
 

@@ -137,7 +137,9 @@ ALERTS_MAPPING = {
         "alert_id": KEYWORD, "kind": KEYWORD, "key": KEYWORD, "language": KEYWORD, "title": KEYWORD,
         "window_start": DATE, "window_end": DATE, "created_at": DATE, "count": INT,
         "baseline_mean": FLOAT, "score": FLOAT, "tone": FLOAT, "baseline_tone": FLOAT,
-        "delivered": BOOL, "delivery_attempts": INT, "evidence": STORED_ONLY,
+        "articles": INT, "delivered": BOOL, "delivery_attempts": INT, "delivered_channels": KEYWORD,
+        "delivered_at": DATE, "last_attempt_at": DATE, "delivery_error": {"type": "keyword", "ignore_above": 2048},
+        "evidence": STORED_ONLY,
     },
 }
 

@@ -16,14 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from elasticsearch import Elasticsearch
 
 from . import clustering, store
 from .document import article_document
-from .enrich import Enricher, load_enricher
 from .feeds import Feed, load_feeds
 from .feedstate import is_due, next_state
 from .fetch import FetchResult, fetch_url, make_client, read_local
@@ -31,6 +30,9 @@ from .fulltext import PageFetcher
 from .normalize import parse_feed
 from .records import Article
 from .settings import Settings
+
+if TYPE_CHECKING:  # the enrich package is imported when the first article needs it (see enricher_for)
+    from .enrich import Enricher
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +126,20 @@ def add_full_text(articles: Iterable[Article], pages: PageFetcher) -> None:
             log.info("full text of %s skipped: %s", article.url, problem)
 
 
+def enricher_for(settings: Settings, enricher: Enricher | None = None) -> Enricher:
+    """The given enricher, or the process's one for the seeds directory.
+
+    Loading it (importing camel-tools, validating the seeds, building the indexes) takes
+    seconds, so a run loads it only once a feed has new or changed articles: a run in which
+    every feed answers 304 never pays for it.
+    """
+    if enricher is not None:
+        return enricher
+    from .enrich import load_enricher
+
+    return load_enricher(settings.seeds_dir)
+
+
 def enrich_articles(articles: Iterable[Article], enricher: Enricher) -> None:
     for article in articles:
         body = f"{article.summary}\n{article.text}".strip()
@@ -140,8 +156,12 @@ def index_articles(es: Elasticsearch, settings: Settings, articles: list[Article
 
 
 def process_feed(feed: Feed, fetched: FetchResult, state: dict[str, Any] | None, settings: Settings,
-                 es: Elasticsearch, enricher: Enricher, run_id: str, pages: PageFetcher | None = None) -> FeedOutcome:
-    """Everything after the HTTP exchange for one feed; raises only if Elasticsearch fails."""
+                 es: Elasticsearch, enricher: Enricher | None, run_id: str, pages: PageFetcher | None = None
+                 ) -> FeedOutcome:
+    """Everything after the HTTP exchange for one feed; raises only if Elasticsearch fails.
+
+    Without an ``enricher`` the process's one is loaded once the feed has articles to enrich.
+    """
     outcome = FeedOutcome(feed.id, fetched.status, error=fetched.error)
     entries = 0
     if fetched.ok:
@@ -155,7 +175,8 @@ def process_feed(feed: Feed, fetched: FetchResult, state: dict[str, Any] | None,
         outcome.new, outcome.updated, outcome.duplicate = counts["new"], counts["updated"], counts["duplicate"]
         if pages is not None:
             add_full_text(changed, pages)
-        enrich_articles(changed, enricher)
+        if changed:
+            enrich_articles(changed, enricher_for(settings, enricher))
         clustering.assign_clusters(es, settings, changed)
         failed = index_articles(es, settings, changed, run_id)
         # A document the index refused was counted as new/updated; it is a rejection instead.
@@ -188,7 +209,6 @@ def ingest_one(feed: Feed, settings: Settings, es: Elasticsearch, run_id: str,
                enricher: Enricher | None = None, http: httpx.Client | None = None) -> FeedOutcome:
     """Fetch and process one feed (the DAG's mapped task)."""
     state = load_states(es, settings, [feed.id]).get(feed.id)
-    enricher = enricher or load_enricher(settings.seeds_dir)
     with make_client(settings) as client:
         fetched = fetch_feed(feed, state, settings, http or client)
         pages = PageFetcher(settings, client) if settings.fulltext else None
@@ -229,14 +249,13 @@ def run_ingest(settings: Settings, es: Elasticsearch, feeds: list[Feed] | None =
     feeds = feeds[:limit] if limit else feeds
     states = load_states(es, settings, [f.id for f in feeds])
     due = select_due(feeds, states, datetime.now(UTC), force=force)
-    enricher = load_enricher(settings.seeds_dir)
     outcomes: list[FeedOutcome] = []
     tick = time.monotonic()
     with make_client(settings) as http, ThreadPoolExecutor(max_workers=settings.fetch_concurrency) as pool:
         pages = PageFetcher(settings, http) if settings.fulltext else None
         fetches = pool.map(lambda feed: fetch_feed(feed, states.get(feed.id), settings, http), due)
         for done, (feed, fetched) in enumerate(zip(due, fetches, strict=True), start=1):
-            outcome = process_feed(feed, fetched, states.get(feed.id), settings, es, enricher, run_id, pages)
+            outcome = process_feed(feed, fetched, states.get(feed.id), settings, es, None, run_id, pages)
             outcomes.append(outcome)
             if on_feed:
                 on_feed(outcome)

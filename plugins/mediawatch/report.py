@@ -2,9 +2,15 @@
 
 Numbers come from three searches (the period's summary, the 14-day trend, the alerts of the
 period) turned into a :class:`Briefing` by pure functions; charts and HTML only render it.
-Arabic chart labels are shaped (arabic_reshaper, configured for the chart font's glyphs) and put
-in visual right-to-left order (python-bidi), because matplotlib draws glyphs left to right as
-given; the HTML leaves both to the browser (``lang`` + ``dir="auto"`` on every title, UTF-8).
+
+Arabic in charts: matplotlib 3.11 lays text out with libraqm (HarfBuzz shaping + FriBiDi), so
+Arabic labels are passed through as they are; reshaping and reordering them beforehand, as older
+matplotlib needed, makes libraqm reverse them a second time (checked: letters come out reversed
+and disjoined). Whether matplotlib shapes is probed once (:func:`matplotlib_shapes_arabic`); only
+if it does not are labels shaped with arabic_reshaper (configured for the chart font's glyphs) and
+put in visual order with python-bidi. The chart font is DejaVu Sans (bundled with matplotlib,
+Arabic and Cyrillic glyphs). The HTML leaves both to the browser: ``lang`` and ``dir="auto"`` on
+every title, UTF-8.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from .alerts import ANCHORS, TONE_FIELDS, hourly_counts, published_range
+from .alerts import ANCHORS, TONE_FIELDS, connect, hourly_counts, published_range
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -180,8 +186,8 @@ def summary_body(period: Period) -> dict[str, Any]:
                  "aggs": {"kinds": {"terms": {"field": "kind", "size": 20}}, "hours": hourly, **_tone_metrics()}}
     entities = {"terms": {"field": "entity_names", "size": TOP_ENTITIES},
                 "aggs": {"languages": {"terms": {"field": "language", "size": 20}}}}
-    return {"size": 0, "track_total_hits": True, "query": {"bool": {"filter": [published_range(period.start,
-                                                                                                period.end)]}},
+    query = {"bool": {"filter": [published_range(period.start, period.end)]}}
+    return {"size": 0, "track_total_hits": True, "query": query,
             "aggs": {"languages": languages, "kinds": {"terms": {"field": "kind", "size": 20}},
                      "relevant": {"filter": {"term": {"relevant": True}}},
                      "stories_total": {"cardinality": {"field": "cluster_id", "precision_threshold": 40000}},
@@ -306,13 +312,37 @@ def is_arabic(text: str) -> bool:
     return bool(ARABIC.search(text))
 
 
+@lru_cache(maxsize=1)
+def matplotlib_shapes_arabic() -> bool:
+    """Whether matplotlib shapes Arabic and orders it right to left by itself (libraqm, 3.11+).
+
+    Probed, not assumed from a version: lay out beh + teh and check that beh got a contextual
+    glyph (not its plain one) and sits to the right of teh.
+    """
+    try:
+        from matplotlib._text_helpers import layout
+        from matplotlib.ft2font import FT2Font
+
+        font = FT2Font(chart_font_path())
+        font.set_size(12, 72)
+        items = {item.char: item for item in layout("\u0628\u062a", font)}
+        beh, teh = items["\u0628"], items["\u062a"]
+        glyph = getattr(beh, "glyph_index", getattr(beh, "glyph_idx", None))
+        return glyph != font.get_char_index(0x0628) and beh.x > teh.x
+    except (ImportError, AttributeError, KeyError, TypeError):
+        return False
+
+
 def chart_label(text: str, width: int = 0) -> str:
-    """A label matplotlib draws correctly: Arabic shaped (contextual forms, lam-alef) and in visual
-    right-to-left order; other text unchanged. ``width`` truncates (in logical order) first."""
+    """A label matplotlib draws correctly. ``width`` truncates (in logical order) first.
+
+    Arabic is left to matplotlib when it shapes text itself; otherwise it is shaped (contextual
+    forms, lam-alef) and put in visual right-to-left order here. Other text is unchanged.
+    """
     text = " ".join(text.split())
     if width and len(text) > width:
         text = text[:width - 1].rstrip() + "…"
-    if not is_arabic(text):
+    if not is_arabic(text) or matplotlib_shapes_arabic():
         return text
     from bidi import get_display
 
@@ -333,7 +363,7 @@ def _charmap(path: str) -> frozenset[int]:
 
 
 def language_label(code: str) -> str:
-    return f"{chart_label(LANGUAGES.get(code, code))} · {code}"
+    return f"{code} · {chart_label(LANGUAGES.get(code, code))}"
 
 
 # --- Charts (matplotlib Figure objects; no pyplot, no global state) -----------------------------
@@ -352,6 +382,12 @@ def _png(fig) -> bytes:
     with matplotlib.rc_context({"font.family": "sans-serif", "font.sans-serif": [CHART_FONT]}):
         fig.savefig(buffer, format="png", facecolor="white")
     return buffer.getvalue()
+
+
+def _legend(ax, **kwargs: Any) -> None:
+    """A legend only where something is labelled (an empty day has no lines)."""
+    if ax.get_legend_handles_labels()[0] or kwargs.get("handles"):
+        ax.legend(fontsize=8, **kwargs)
 
 
 def _ordered_languages(briefing: Briefing) -> list[str]:
@@ -375,14 +411,14 @@ def volume_chart(briefing: Briefing) -> bytes:
     bars.set_yticks(range(len(languages)), [language_label(lang) for lang in languages])
     bars.set_xlabel("articles")
     bars.set_title("Articles by language and outlet kind")
-    bars.legend(fontsize=8, loc="lower right")
+    _legend(bars, loc="lower right")
     bars.margins(x=0.15)
     for lang in languages[::-1]:
         lines.plot(briefing.hourly.get(lang, []), label=language_label(lang), color=LANGUAGE_COLORS.get(lang))
     lines.set_xlabel(f"hours since {briefing.period.start:%Y-%m-%d %H:%M} UTC")
     lines.set_ylabel("articles per hour")
     lines.set_title("Hourly volume")
-    lines.legend(fontsize=8)
+    _legend(lines)
     return _png(fig)
 
 
@@ -403,7 +439,7 @@ def tone_chart(briefing: Briefing) -> bytes:
         ax.set_xticks(range(len(labels)), labels, rotation=60, fontsize=8)
         ax.set_title(f"Tone toward {target} (mean per day, −1 … +1)")
     axes[0][0].set_ylabel("mean tone")
-    axes[0][0].legend(fontsize=8)
+    _legend(axes[0][0])
     return _png(fig)
 
 
@@ -419,7 +455,7 @@ def entities_chart(briefing: Briefing) -> bytes:
         left = [a + b for a, b in zip(left, values, strict=True)]
     top.set_yticks(range(len(names)), [chart_label(n, 28) for n in names], fontsize=8)
     top.set_title("Most mentioned entities")
-    top.legend(fontsize=8, loc="lower right")
+    _legend(top, loc="lower right")
     for ax, (anchor, pairs) in zip(axes[0][1:], briefing.co_mentions.items(), strict=True):
         pairs = pairs[::-1]
         ax.barh(range(len(pairs)), [c for _, c in pairs], color="#762a83")
@@ -449,7 +485,7 @@ def stories_chart(briefing: Briefing) -> bytes:
     ax.set_yticks(range(len(stories)), [chart_label(s.title, 60) for s in stories], fontsize=9)
     ax.set_xlabel("outlets")
     ax.set_title("Top stories per language (one bar per story and its copies)")
-    ax.legend(handles=_language_patches(briefing), fontsize=8, loc="lower right")
+    _legend(ax, handles=_language_patches(briefing), loc="lower right")
     ax.margins(x=0.2)
     return _png(fig)
 
@@ -508,10 +544,10 @@ def entities_html(b: Briefing) -> str:
 
 
 def stories_html(b: Briefing) -> str:
-    rows = [[f'<a href="{_e(s.url)}" lang="{_e(s.language)}" dir="auto">{_e(s.title)}</a>', _e(s.language),
-             str(len(s.outlets)), str(s.copies), f'<span dir="auto">{_e(", ".join(s.outlets))}</span>',
+    rows = [[f'<div lang="{_e(s.language)}" dir="auto"><a href="{_e(s.url)}">{_e(s.title)}</a></div>', _e(s.language),
+             str(len(s.outlets)), str(s.copies), f'<div dir="auto">{_e(", ".join(s.outlets))}</div>',
              _e(s.published_at[:16].replace("T", " "))] for s in b.stories]
-    return _table(["Story", "Lang", "Outlets", "Articles", "Outlets", "First seen (UTC)"], rows)
+    return _table(["Story", "Lang", "Outlets", "Articles", "Seen on", "First seen (UTC)"], rows)
 
 
 def alerts_html(b: Briefing) -> str:
@@ -578,13 +614,11 @@ def make_briefing(es: Elasticsearch, settings: Settings, period: Period, out_dir
 
 
 def briefing_dir(settings: Settings) -> Path:
-    return Path(getattr(settings, "briefing_dir", None) or BRIEFING_DIR)
+    return settings.briefing_dir
 
 
 def briefing_task(settings: Settings, day: str | None = None, logical_date: datetime | None = None) -> dict:
     """The briefing DAG's task: the report for one UTC day into ``<briefing dir>/<day>/``."""
-    from .orchestration import connect
-
     period = period_for_day(day_to_report(day, logical_date))
     files = make_briefing(connect(settings), settings, period, briefing_dir(settings) / period.label)
     return {"day": period.label, **files.to_dict()}
@@ -592,8 +626,6 @@ def briefing_task(settings: Settings, day: str | None = None, logical_date: date
 
 def cmd_briefing(args: argparse.Namespace, settings: Settings) -> int:
     """Write the briefing (HTML + PNG charts) for a UTC day (--date) or the last --since."""
-    from .orchestration import connect
-
     period = period_for_day(date.fromisoformat(args.date)) if args.date else period_since(args.since)
     files = make_briefing(connect(settings), settings, period, Path(args.out))
     print(json.dumps({"period": period.label, **files.to_dict()}, ensure_ascii=False))

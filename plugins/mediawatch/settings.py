@@ -7,6 +7,7 @@ Stages never read the environment themselves: the CLI and the DAGs build a
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -49,6 +50,14 @@ class Settings:
     bulk_max_retries: int = 5
     kibana_url: str = ""
     ingest_schedule: str = "*/15 * * * *"
+    alert_webhook_url: str = ""
+    alert_email_to: str = ""
+    alert_window_h: int = 6
+    alert_min_count: int = 5
+    alert_p_value: float = 0.0001
+    alert_tone_margin: float = 0.3
+    briefing_dir: Path = Path(tempfile.gettempdir()) / "mediawatch-briefings"
+    briefing_schedule: str = "0 3 * * *"
 
     @property
     def feeds_path(self) -> Path:
