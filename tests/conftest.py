@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import json
 import os
 import threading
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +28,19 @@ FEEDS = DATA / "feeds"
 
 
 # --- Elasticsearch -------------------------------------------------------------------------
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say in the log which real node the integration tests talk to."""
+    url = os.environ.get("MEDIAWATCH_ES_URL") or (devnode.status() or devnode.NodeInfo("", 0, "", "", "")).url
+    if not url:
+        return "elasticsearch: none running yet; the first integration test starts the test distribution"
+    try:
+        with urllib.request.urlopen(f"{url}/_nodes/_local?filter_path=nodes.*.version", timeout=5) as response:
+            version = next(iter(json.load(response)["nodes"].values()))["version"]
+    except (OSError, ValueError, StopIteration) as exc:
+        return f"elasticsearch: {url} does not answer ({exc})"
+    return f"elasticsearch: real node {version} at {url}"
+
 
 @pytest.fixture(scope="session")
 def es_node() -> Iterator[str]:
