@@ -140,3 +140,20 @@ def test_wire_copies_on_two_outlets_share_a_cluster(es, settings, feed_server) -
     assert docs["https://b.test/x"]["cluster_id"] == docs["https://a.test/1"]["cluster_id"] == docs[
         "https://a.test/1"]["id"]
     assert docs["https://b.test/y"]["cluster_id"] == docs["https://b.test/y"]["id"]
+
+
+def test_full_text_is_fetched_and_enriched_when_enabled(es, settings, feed_server) -> None:
+    paragraph = ("وصل وفد روسي إلى دمشق لبحث إعادة إعمار محطات الكهرباء وشحنات القمح. "
+                 "وقال وزير الخارجية الروسي سيرغي لافروف إن التعاون مع سوريا استراتيجي. ") * 4
+    page = f"<html><body><nav>القائمة</nav><article><h1>وفد روسي في دمشق</h1><p>{paragraph}</p></article></body></html>"
+    feed_server.routes["/robots.txt"] = Route(body=b"User-agent: *\nAllow: /\n")
+    feed_server.routes["/story/1"] = Route(body=page.encode("utf-8"),
+                                           headers={"Content-Type": "text/html; charset=utf-8"})
+    rss = ("<rss version='2.0'><channel><title>t</title><item><title>وفد روسي في دمشق</title>"
+           f"<link>{feed_server.url('/story/1')}</link><description>خبر قصير</description></item></channel></rss>")
+    feed_server.routes["/rss"] = Route(body=rss.encode("utf-8"))
+    with_text = settings.with_overrides(fulltext=True, fulltext_per_domain_s=0.0, allow_private_hosts="127.0.0.1")
+    run_ingest(with_text, es, feeds=[feed("ft", feed_server.url("/rss"), "ar")])
+    (doc,) = all_docs(es, settings).values()
+    assert "سيرغي لافروف" in doc["text"] and "القائمة" not in doc["text"]
+    assert "Sergey Lavrov" in doc["entity_names"], "entities come from the full text, not only the summary"
