@@ -21,10 +21,8 @@ processes it started (API server, scheduler, DAG processor, triggerer, task runn
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -70,19 +68,6 @@ def write_local_registry(folder: Path) -> Path:
     registry = folder / "feeds.yaml"
     registry.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return registry
-
-
-def delete_prefix(settings: Settings) -> None:
-    """Delete every index and index template of the prefix (names resolved first: no wildcard deletes)."""
-    from mediawatch.store import make_client
-
-    es = make_client(settings)
-    indices = list(es.indices.get(index=f"{settings.index_prefix}-*", expand_wildcards="all"))
-    if indices:
-        es.indices.delete(index=indices)
-    templates = es.options(ignore_status=404).indices.get_index_template(name=f"{settings.index_prefix}-*")
-    for template in templates.get("index_templates", []):
-        es.indices.delete_index_template(name=template["name"])
 
 
 def article_source(doc_id: str, title: str, text: str, language: str, published_at: str) -> dict[str, Any]:
@@ -234,12 +219,7 @@ def _stop_and_check(pid: int) -> list[str]:
         family = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
     except psutil.NoSuchProcess:
         family = []
-    # The group leader is our child: reap it as soon as it exits, or its zombie keeps the group
-    # "alive" and stop_process_group waits out its whole grace period before a useless SIGKILL.
-    reaper = threading.Thread(target=_reap, args=(pid,), daemon=True)
-    reaper.start()
     devstack.stop_process_group(pid)
-    reaper.join(timeout=5)
     _, alive = psutil.wait_procs(family, timeout=10)
     leftovers = []
     for proc in alive:
@@ -249,14 +229,9 @@ def _stop_and_check(pid: int) -> list[str]:
     return leftovers
 
 
-def _reap(pid: int) -> None:
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, 0)
-
-
 @pytest.fixture(scope="session")
 def airflow_stack(es_node: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowStack]:
-    from mediawatch.index import setup_indices
+    from mediawatch.index import delete_prefix, setup_indices
     from mediawatch.store import make_client
 
     home = tmp_path_factory.mktemp("airflow_standalone")
@@ -289,5 +264,5 @@ def airflow_stack(es_node: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         if http is not None:
             http.close()
         leftovers = _stop_and_check(pid) if pid is not None else []
-        delete_prefix(settings)
+        delete_prefix(make_client(settings), settings)
     assert not leftovers, f"processes left after stopping airflow standalone (now killed): {leftovers}"

@@ -76,16 +76,10 @@ def settings(es_node: str, es_version: str, tmp_path: Path) -> Iterator[Settings
     test_settings = Settings(es_url=es_node, index_prefix=prefix, fetch_timeout_s=3.0, backoff_base_s=60.0,
                              bulk_chunk_size=200)
     yield test_settings
+    from mediawatch.index import delete_prefix
     from mediawatch.store import make_client
 
-    es = make_client(test_settings)
-    # destructive_requires_name forbids wildcard deletes: resolve the names first.
-    indices = list(es.indices.get(index=f"{prefix}-*", expand_wildcards="all"))
-    if indices:
-        es.indices.delete(index=indices)
-    templates = es.options(ignore_status=404).indices.get_index_template(name=f"{prefix}-*")
-    for template in templates.get("index_templates", []):
-        es.indices.delete_index_template(name=template["name"])
+    delete_prefix(make_client(test_settings), test_settings)
 
 
 @pytest.fixture

@@ -56,6 +56,12 @@ def russian_lemma(word: str) -> str:
     return _morph().parse(word)[0].normal_form.replace("ё", "е")
 
 
+# Distinct words kept with their term; news vocabulary is Zipfian, so the stemming and the
+# lemma lookup run once per word form, not once per occurrence (as russian_lemma already did).
+TERM_CACHE_SIZE = 200_000
+
+
+@lru_cache(maxsize=TERM_CACHE_SIZE)
 def _term(word: str) -> str:
     if _ARABIC_LETTER.match(word):
         return arabic_stem(word)

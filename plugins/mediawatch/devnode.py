@@ -190,7 +190,7 @@ def start(version: str | None = None, heap: str | None = None) -> NodeInfo:
     try:
         wait_for_health(url, proc=proc, log_file=log_file)
     except NodeError:
-        _kill(proc.pid)
+        stop_process_group(proc.pid)
         shutil.rmtree(data_dir, ignore_errors=True)
         raise
     _state_file().parent.mkdir(parents=True, exist_ok=True)
@@ -223,17 +223,22 @@ def status() -> NodeInfo | None:
     return info
 
 
-def _kill(pid: int, grace_s: float = 30.0) -> None:
+def stop_process_group(pid: int, grace_s: float = 30.0) -> None:
+    """SIGTERM a process group, wait for all of it to go, SIGKILL what is left after ``grace_s``."""
     try:
         os.killpg(pid, signal.SIGTERM)
     except ProcessLookupError:
         return
     deadline = time.monotonic() + grace_s
-    while time.monotonic() < deadline and _is_alive(pid):
-        time.sleep(0.3)
+    while time.monotonic() < deadline:
         with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-    if _is_alive(pid):
+            os.waitpid(pid, os.WNOHANG)  # a child of ours would otherwise linger as a zombie
+        try:
+            os.killpg(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.3)
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
 
 
@@ -243,7 +248,7 @@ def stop() -> bool:
     if not state.exists():
         return False
     info = NodeInfo(**json.loads(state.read_text()))
-    _kill(info.pid)
+    stop_process_group(info.pid)
     shutil.rmtree(info.data_dir, ignore_errors=True)
     state.unlink()
     return True

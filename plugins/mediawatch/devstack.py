@@ -12,10 +12,8 @@ credentials are for this local stack only.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -24,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import devnode
+from .devnode import stop_process_group
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LOCAL_USER = "admin"
@@ -94,23 +93,6 @@ def start_airflow(home: Path, es_url: str, port: int = 8080, extra_env: dict[str
         stop_process_group(proc.pid)
         raise RuntimeError(f"Airflow did not start; see {log_file}:\n{log_file.read_text()[-3000:]}") from None
     return Stack(airflow_url=url, es_url=es_url, pid=proc.pid, home=home, log_file=log_file)
-
-
-def stop_process_group(pid: int, grace_s: float = 20.0) -> None:
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + grace_s
-    while time.monotonic() < deadline:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)  # our own child would otherwise linger as a zombie
-        try:
-            os.killpg(pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.5)
-    os.killpg(pid, signal.SIGKILL)
 
 
 def _state_file(home: Path) -> Path:

@@ -303,3 +303,17 @@ def setup_indices(es: Elasticsearch, settings: Settings, migrate: bool = False) 
     for spec in index_specs(analysis):
         ensure_index(es, settings, spec, report, migrate=migrate, ilm=ilm)
     return report
+
+
+def delete_prefix(es: Elasticsearch, settings: Settings) -> list[str]:
+    """Delete every index and index template of the prefix (tests, benchmarks, a discarded deployment).
+
+    ``action.destructive_requires_name`` forbids wildcard deletes, so the names are resolved first.
+    """
+    indices = sorted(es.indices.get(index=f"{settings.index_prefix}-*", expand_wildcards="all"))
+    if indices:
+        es.indices.delete(index=indices)
+    templates = es.options(ignore_status=404).indices.get_index_template(name=f"{settings.index_prefix}-*")
+    for template in templates.get("index_templates", []):
+        es.indices.delete_index_template(name=template["name"])
+    return indices

@@ -194,15 +194,15 @@ def process_feed(feed: Feed, fetched: FetchResult, state: dict[str, Any] | None,
 
 def save_feed_state(es: Elasticsearch, settings: Settings, state: dict[str, Any], outcome: FeedOutcome,
                     run_id: str) -> None:
-    """Feed state, then one fetch-log line per feed and run (its id makes a re-run overwrite it)."""
-    es.index(index=settings.index("feeds"), id=state["feed_id"], document=state)
+    """Feed state and one fetch-log line per feed and run (its id makes a re-run overwrite it), in one request."""
     log_line = {"run_id": run_id, "feed_id": state["feed_id"], "name": state["name"],
                 "language": state["language"], "kind": state["kind"], "status": state["status"],
                 "http_status": state.get("http_status"), "error": outcome.error,
                 "bozo_reason": outcome.bozo_reason, "fetched_at": state["last_fetch_at"],
                 "elapsed_ms": state.get("elapsed_ms"), "entries": state.get("entries_last_fetch"),
                 **{key: getattr(outcome, key) for key in OUTCOME_COUNTS}}
-    es.index(index=settings.index("fetchlog"), id=f"{run_id}:{state['feed_id']}", document=log_line)
+    store.index_documents(es, [(settings.index("feeds"), state["feed_id"], state),
+                               (settings.index("fetchlog"), f"{run_id}:{state['feed_id']}", log_line)])
 
 
 def ingest_one(feed: Feed, settings: Settings, es: Elasticsearch, run_id: str,
