@@ -189,48 +189,49 @@ def test_choose_option_rules() -> None:
 # --- Cost per token does not grow with the watchlist ----------------------------------------
 
 
-class CountingHeads(dict):
-    """The trie's head table, counting probes."""
+class CountingNode(dict):
+    """A trie node that counts how often the matcher steps into a child."""
 
-    probes = 0
-
-    def __contains__(self, key: object) -> bool:
-        CountingHeads.probes += 1
-        return super().__contains__(key)
+    steps = 0
 
     def get(self, key, default=None):
-        CountingHeads.probes += 1
+        CountingNode.steps += 1
         return super().get(key, default)
 
 
+def counting(node: dict) -> CountingNode:
+    return CountingNode({key: counting(child) if isinstance(child, dict) else child for key, child in node.items()})
+
+
 def synthetic_seeds(count: int) -> list[EntitySeed]:
-    """Entities with unique made-up names in three scripts (Arabic ones get clitic forms)."""
+    """Made-up entities whose names share their first word with real ones (the hard case for a
+    matcher keyed on first tokens): فلاديمير زز…, أحمد نن…, Vladimir Zyx…, Владимир Зюкс…"""
     letters = "بتثجحخدذرزسشصضطظعغفقكلمنهوي"
     seeds = []
     for i in range(count):
         code = "".join(letters[(i // len(letters) ** k) % len(letters)] for k in range(3))
+        first_ar, first_en, first_ru = [("فلاديمير", "Vladimir", "Владимир"), ("أحمد", "Ahmed", "Ахмед")][i % 2]
         seeds.append(EntitySeed(
-            id=f"mw:synthetic-{i}", name=f"Zyx{i} Qorvan{i}", type="person",
-            aliases=Names(ar=(f"زز{code} نن{code}",), ru=(f"Зюкс{i}",), en=(f"Zyx{i} Qorvan{i}",)),
+            id=f"mw:synthetic-{i}", name=f"{first_en} Zyx{i}", type="person",
+            aliases=Names(ar=(f"{first_ar} زز{code}",), ru=(f"{first_ru} Зюкс{i}",), en=(f"{first_en} Zyx{i}",)),
         ))
     return seeds
 
 
-def probes_and_candidates(analyzer: Analyzer, size: int, doc: Doc) -> tuple[int, int, list[str]]:
+def steps_and_ids(analyzer: Analyzer, size: int, doc: Doc) -> tuple[int, list[str]]:
     watchlist = Watchlist.build(SEEDS + synthetic_seeds(size - len(SEEDS)), analyzer)
-    watchlist.index.heads = CountingHeads(watchlist.index.heads)
-    CountingHeads.probes = 0
+    watchlist.index.root = counting(watchlist.index.root)
+    CountingNode.steps = 0
     ids = [s.entity_id for s in match_entities(doc, watchlist).spans]
-    candidates = sum(len(dict.get(watchlist.index.heads, k, ())) for k in doc.keys)
-    return CountingHeads.probes, candidates, ids
+    return CountingNode.steps, ids
 
 
 def test_work_per_token_is_independent_of_watchlist_size(analyzer) -> None:
     text = ("التقى الرئيس الروسي فلاديمير بوتين بنظيره أحمد الشرع في موسكو، وأكد الشرع أن سوريا "
             "والكرملين متفقان. Putin and Syrian Arab Army officers met in Hmeimim. ") * 20
     doc = analyzer.analyze("بوتين والشرع", text)
-    small = probes_and_candidates(analyzer, 150, doc)
-    large = probes_and_candidates(analyzer, 10_000, doc)
-    assert small == large
-    assert small[0] <= 2 * len(doc.keys)
-    assert SHARAA in small[2] and PUTIN in small[2]
+    small = steps_and_ids(analyzer, 150, doc)
+    large = steps_and_ids(analyzer, 10_000, doc)
+    assert small == large, "the same trie steps and the same entities whatever the watchlist size"
+    assert small[0] <= 3 * len(doc.keys)
+    assert SHARAA in small[1] and PUTIN in small[1]

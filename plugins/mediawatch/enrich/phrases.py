@@ -1,10 +1,10 @@
 """A phrase index over token keys: the token trie every matcher uses.
 
-The trie is flattened into one dict keyed on a phrase's first token; each value lists the rest
-of the phrases starting with that token, longest first. Looking up a text token therefore
-costs one dict probe plus a few tuple comparisons for phrases sharing that first token — the
-same for 150 watchlist entries as for 10,000, which is what keeps enrichment speed flat as
-the watchlist grows.
+Each trie node is a dict from the next token to the child node; a node that ends a phrase holds
+its payload under the key ``None`` (never a token). Matching at a text position walks the trie
+as far as the text follows it, so the work per token is bounded by the longest phrase, not by
+how many phrases the watchlist holds or how many share a first word (a thousand "Mohammed ..."
+entries cost the same walk as one). That keeps enrichment speed flat as the watchlist grows.
 """
 
 from __future__ import annotations
@@ -39,18 +39,27 @@ class Match(Generic[T]):
     payload: T
 
 
+_PAYLOAD = None  # the key under which a trie node keeps the payload of the phrase ending there
+
+
 class PhraseIndex(Generic[T]):
     """Map of key tuples to payloads, searchable in token lists with longest match first."""
 
     def __init__(self, phrases: Mapping[tuple[str, ...], T]) -> None:
-        grouped: dict[str, list[Candidate[T]]] = {}
+        self.root: dict = {}
         for keys, payload in phrases.items():
-            if keys:
-                grouped.setdefault(keys[0], []).append(Candidate(keys[1:], payload))
-        self.heads: Mapping[str, tuple[Candidate[T], ...]] = {
-            head: tuple(sorted(cands, key=lambda c: -c.length)) for head, cands in grouped.items()
-        }
+            if not keys:
+                continue
+            node = self.root
+            for key in keys:
+                node = node.setdefault(key, {})
+            node[_PAYLOAD] = payload
         self._phrases = dict(phrases)
+
+    @property
+    def heads(self) -> Mapping[str, dict]:
+        """First tokens of all phrases (a cheap membership test before a walk)."""
+        return self.root
 
     def __len__(self) -> int:
         return len(self._phrases)
@@ -60,13 +69,15 @@ class PhraseIndex(Generic[T]):
 
     def candidates_at(self, keys: Sequence[str], i: int) -> Iterator[Candidate[T]]:
         """Phrases that match ``keys`` from position ``i``, longest first."""
-        cands = self.heads.get(keys[i])
-        if not cands:
-            return
-        for cand in cands:
-            tail = cand.tail
-            if not tail or tuple(keys[i + 1 : i + 1 + len(tail)]) == tail:
-                yield cand
+        found: list[Candidate[T]] = []
+        node = self.root
+        for j in range(i, len(keys)):
+            node = node.get(keys[j])
+            if node is None:
+                break
+            if _PAYLOAD in node:
+                found.append(Candidate(tuple(keys[i + 1 : j + 1]), node[_PAYLOAD]))
+        return reversed(found)
 
     def longest_at(self, keys: Sequence[str], i: int) -> Candidate[T] | None:
         return next(self.candidates_at(keys, i), None)
@@ -74,10 +85,10 @@ class PhraseIndex(Generic[T]):
     def find_all(self, keys: Sequence[str]) -> list[Match[T]]:
         """Non-overlapping longest matches, left to right."""
         found: list[Match[T]] = []
-        heads = self.heads
+        root = self.root
         i, n = 0, len(keys)
         while i < n:
-            if keys[i] in heads:
+            if keys[i] in root:
                 cand = self.longest_at(keys, i)
                 if cand is not None:
                     found.append(Match(i, i + cand.length, cand.payload))
