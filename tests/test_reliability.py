@@ -137,3 +137,11 @@ def test_client_verifies_tls_by_default_and_takes_a_ca_file(settings, tmp_path) 
     with_ca = make_client(Settings(es_url="https://es.example:9200", es_ca_file=str(ca)))
     node = next(iter(with_ca.transport.node_pool.all()))
     assert node.config.ca_certs == str(ca) and node.config.verify_certs is True
+
+
+def test_credentials_never_reach_messages_or_logs(settings, caplog) -> None:
+    secret = settings.with_overrides(es_url="http://elastic:s3cr3t-pw@127.0.0.1:9", es_timeout_s=1.0)
+    with pytest.raises(StoreUnavailable) as error:
+        prepare_run(secret)
+    assert "s3cr3t-pw" not in str(error.value) and "***@127.0.0.1:9" in str(error.value)
+    assert "s3cr3t-pw" not in caplog.text

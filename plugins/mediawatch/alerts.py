@@ -33,6 +33,7 @@ import httpx
 from elasticsearch import ConflictError, Elasticsearch
 
 from .settings import Settings
+from .store import connect
 
 log = logging.getLogger(__name__)
 
@@ -892,15 +893,6 @@ def list_alerts(es: Elasticsearch, settings: Settings, since: str = "1d", size: 
 def format_alert_line(doc: dict[str, Any]) -> str:
     status = "delivered" if doc.get("delivered") else f"pending ({doc.get('delivery_attempts', 0)} attempts)"
     return f"{doc['created_at'][:16]}  {doc['kind']:7} {doc['language']:3} {doc['title']}  [{status}]"
-
-
-def connect(settings: Settings) -> Elasticsearch:
-    """A checked client (the URL and version are logged; an unreachable node fails with its URL)."""
-    from .store import check_reachable, make_client
-
-    es = make_client(settings)
-    log.info("Elasticsearch %s at %s", check_reachable(es, settings), settings.es_url)
-    return es
 
 
 def detect_task(settings: Settings) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .settings import Settings, SettingsError, load_settings
+from .store import connect
 
 log = logging.getLogger("mediawatch")
 
@@ -47,20 +48,11 @@ def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if failed else 0
 
 
-def _client(settings: Settings):
-    from .store import check_reachable, make_client
-
-    es = make_client(settings)
-    version = check_reachable(es, settings)
-    log.info("Elasticsearch %s at %s", version, settings.es_url)
-    return es
-
-
 def cmd_setup(args: argparse.Namespace, settings: Settings) -> int:
     """Create or update index templates, indices and aliases (and Kibana objects)."""
     from .index import setup_indices
 
-    report = setup_indices(_client(settings), settings, migrate=args.migrate)
+    report = setup_indices(connect(settings), settings, migrate=args.migrate)
     result: dict[str, object] = {"analysis": report.analysis, "retention": report.retention,
                                  "actions": report.actions}
     if args.kibana:
@@ -77,7 +69,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from .index import setup_indices
     from .ingest import run_ingest
 
-    es = _client(settings)
+    es = connect(settings)
     setup_indices(es, settings)
     feeds = load_feeds(Path(args.feeds) if args.feeds else settings.feeds_path)
     summary = run_ingest(settings, es, feeds=feeds, limit=args.limit, force=args.force)
@@ -110,7 +102,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     """Search indexed articles; prints date, outlet, language, title and URL per hit."""
     from .search import search
 
-    hits = search(_client(settings), settings, args.query, since=args.since, language=args.lang,
+    hits = search(connect(settings), settings, args.query, since=args.since, language=args.lang,
                   entity=args.entity, size=args.size)
     for hit in hits:
         print(f"{hit.published_at[:16]}  {hit.source[:28]:28}  {hit.language}  {hit.title}\n    {hit.url}")

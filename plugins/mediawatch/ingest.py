@@ -255,7 +255,8 @@ def run_ingest(settings: Settings, es: Elasticsearch, feeds: list[Feed] | None =
         pages = PageFetcher(settings, http) if settings.fulltext else None
         fetches = pool.map(lambda feed: fetch_feed(feed, states.get(feed.id), settings, http), due)
         for done, (feed, fetched) in enumerate(zip(due, fetches, strict=True), start=1):
-            outcome = process_feed(feed, fetched, states.get(feed.id), settings, es, None, run_id, pages)
+            outcome = process_feed(feed, fetched, states.get(feed.id), settings, es, enricher=None, run_id=run_id,
+                                   pages=pages)
             outcomes.append(outcome)
             if on_feed:
                 on_feed(outcome)

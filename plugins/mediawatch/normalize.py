@@ -57,7 +57,8 @@ def canonical_url(url: str) -> str:
     if parts.query:  # most links have none: skip the parse and re-encode
         kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)]
         query = urlencode(kept, doseq=True)
-    return urlunsplit((scheme, host, parts.path or "/", query, ""))
+    # strip again: dropping an empty query or fragment can leave whitespace at the end
+    return urlunsplit((scheme, host, parts.path or "/", query, "")).strip()
 
 
 def article_id(canonical: str) -> str:
@@ -87,9 +88,18 @@ def html_to_text(fragment: str | None) -> str:
     return _collapse_spaces(root.text_content())
 
 
+def _get(entry: dict[str, Any], key: str, default: Any = None) -> Any:
+    """``entry.get(key, default)`` for keys feedparser does not alias (all read here but ``updated_parsed``).
+
+    ``FeedParserDict.get`` runs Python code per call to resolve aliases; for a key without one it
+    returns what the plain dict holds, as this does at a tenth of the cost.
+    """
+    return dict.get(entry, key, default)
+
+
 def entry_date(entry: dict[str, Any], fetched_at: datetime, future_tolerance: timedelta) -> tuple[datetime, str]:
     """UTC publication date and a flag: feed, missing (fetch time used) or future_clamped."""
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed") or entry.get("created_parsed")
+    parsed = _get(entry, "published_parsed") or entry.get("updated_parsed") or _get(entry, "created_parsed")
     if not parsed:
         return fetched_at, "missing"
     published = datetime(*parsed[:6], tzinfo=UTC)
@@ -103,15 +113,15 @@ def content_hash(*parts: str) -> str:
 
 
 def _entry_link(entry: dict[str, Any]) -> str:
-    link = entry.get("link") or ""
-    if not link and str(entry.get("id", "")).startswith(("http://", "https://")):
+    link = _get(entry, "link") or ""
+    if not link and str(_get(entry, "id", "")).startswith(("http://", "https://")):
         link = entry["id"]
     return link.strip()
 
 
 def _entry_summary(entry: dict[str, Any]) -> str:
-    summary = entry.get("summary") or ""
-    if not summary and entry.get("content"):
+    summary = _get(entry, "summary") or ""
+    if not summary and _get(entry, "content"):
         summary = entry["content"][0].get("value", "")
     return html_to_text(summary)
 
@@ -120,7 +130,7 @@ def normalize_entry(entry: dict[str, Any], feed: Feed, fetched_at: datetime,
                     future_tolerance: timedelta = timedelta(hours=1)) -> Article | Rejected:
     """One feedparser entry to an Article, or a Rejected with the reason."""
     link = _entry_link(entry)
-    title = html_to_text(entry.get("title"))
+    title = html_to_text(_get(entry, "title"))
     if not link.startswith(("http://", "https://")):
         return Rejected("normalize", f"entry has no http(s) link (link={link!r})", feed.id,
                         {"title": title, "link": link})
@@ -135,13 +145,14 @@ def normalize_entry(entry: dict[str, Any], feed: Feed, fetched_at: datetime,
     both = f"{title} {summary}"
     language = detect_language(both, prior=feed.language)
     signature = fingerprint.signature(both)
+    published_at = published.isoformat()
     return Article(
         id=article_id(canonical), url=canonical, original_url=link, feed_id=feed.id, source=feed.name,
         domain=urlsplit(canonical).hostname or "", country=feed.country, kind=feed.kind, language=language,
-        title=title, summary=summary, published_at=published.isoformat(), fetched_at=fetched_at.isoformat(),
-        date_flag=flag, authors=[name for a in entry.get("authors", []) if (name := a.get("name"))],
-        tags=[term for t in entry.get("tags", []) if (term := t.get("term"))],
-        content_hash=content_hash(title, summary, published.isoformat()),
+        title=title, summary=summary, published_at=published_at, fetched_at=fetched_at.isoformat(),
+        date_flag=flag, authors=[name for a in _get(entry, "authors", []) if (name := _get(a, "name"))],
+        tags=[term for t in _get(entry, "tags", []) if (term := _get(t, "term"))],
+        content_hash=content_hash(title, summary, published_at),
         fingerprint=fingerprint.encode(signature), fingerprint_bands=fingerprint.bands(signature),
     )
 

@@ -15,7 +15,7 @@ from .feeds import load_feeds
 from .index import setup_indices
 from .ingest import FeedOutcome, ingest_one, load_states, outcomes_from_log, record_run, select_due, summarize
 from .settings import Settings, load_settings
-from .store import check_reachable, make_client
+from .store import connect
 
 log = logging.getLogger(__name__)
 CONNECTION_ID = "elasticsearch_default"
@@ -41,17 +41,11 @@ def task_settings() -> Settings:
     try:
         conn = BaseHook.get_connection(CONNECTION_ID)
     except AirflowNotFoundException:
-        log.info("no Airflow connection %r; using MEDIAWATCH_ES_URL=%s", CONNECTION_ID, settings.es_url)
+        log.info("no Airflow connection %r; using MEDIAWATCH_ES_URL=%s", CONNECTION_ID, settings.es_url_for_logs)
         return settings
     scheme = conn.conn_type if conn.conn_type in {"http", "https"} else (conn.schema or "http")
     url = f"{scheme}://{conn.host}:{conn.port or 9200}"
     return settings.with_overrides(es_url=url, es_user=conn.login or "", es_password=conn.password or "")
-
-
-def connect(settings: Settings):
-    es = make_client(settings)
-    log.info("Elasticsearch %s at %s", check_reachable(es, settings), settings.es_url)
-    return es
 
 
 def registry_feed_ids(settings: Settings) -> list[str]:

@@ -32,8 +32,9 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from .alerts import ANCHORS, TONE_FIELDS, connect, hourly_counts, published_range
+from .alerts import ANCHORS, TONE_FIELDS, hourly_counts, published_range
 from .settings import Settings
+from .store import connect
 
 log = logging.getLogger(__name__)
 

@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 PREFIX = "MEDIAWATCH_"
 # seeds/ sits at the repository root; the package lives in plugins/mediawatch.
@@ -58,6 +59,15 @@ class Settings:
     alert_tone_margin: float = 0.3
     briefing_dir: Path = Path(tempfile.gettempdir()) / "mediawatch-briefings"
     briefing_schedule: str = "0 3 * * *"
+
+    @property
+    def es_url_for_logs(self) -> str:
+        """The URL without any user:password part, safe to print."""
+        parts = urlsplit(self.es_url)
+        if not parts.password and not parts.username:
+            return self.es_url
+        host = parts.hostname + (f":{parts.port}" if parts.port else "")
+        return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
 
     @property
     def feeds_path(self) -> Path:

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from queue import Full, Queue
 from typing import Any
 
@@ -55,10 +56,17 @@ def check_reachable(es: Elasticsearch, settings: Settings) -> str:
     try:
         nodes = es.nodes.info(node_id="_local", metric="_none")
     except ESConnectionError as exc:
-        raise StoreUnavailable(f"Elasticsearch at {settings.es_url} is unreachable: {exc}") from exc
+        raise StoreUnavailable(f"Elasticsearch at {settings.es_url_for_logs} is unreachable: {exc}") from exc
     except Exception as exc:  # auth errors, TLS errors: same message shape
-        raise StoreUnavailable(f"Elasticsearch at {settings.es_url} refused us: {exc}") from exc
+        raise StoreUnavailable(f"Elasticsearch at {settings.es_url_for_logs} refused us: {exc}") from exc
     return next(iter(nodes["nodes"].values()))["version"]
+
+
+def connect(settings: Settings) -> Elasticsearch:
+    """A checked client: the node's version and URL (never credentials) are logged; fails fast."""
+    es = make_client(settings)
+    log.info("Elasticsearch %s at %s", check_reachable(es, settings), settings.es_url_for_logs)
+    return es
 
 
 def now_iso() -> str:
@@ -92,13 +100,24 @@ def _with_encoded_source(action: dict[str, Any], dumps: Callable[[Any], bytes]) 
     return action
 
 
+def _prepared(actions: Iterable[dict[str, Any]], dumps: Callable[[Any], bytes]) -> list[tuple[dict, dict]]:
+    return [(action, _with_encoded_source(action, dumps)) for action in actions]
+
+
 def _prepared_ahead(actions: Iterable[dict[str, Any]], dumps: Callable[[Any], bytes], batch: int,
                     ahead: int = PREPARED_AHEAD) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-    """``(action, action with encoded source)`` pairs, made by a thread at most ``ahead`` batches early.
+    """``(action, action with encoded source)`` pairs; past the first request, made by a thread ahead.
 
-    An exception raised while making them is raised here, in the consumer; a consumer that
-    stops early stops the thread.
+    The first ``batch`` is made here. Only when more follows (a second request, so something to
+    overlap with) does a thread make the rest, at most ``ahead`` batches early. An exception
+    raised while making them is raised here, in the consumer; a consumer that stops early stops
+    the thread.
     """
+    remaining = iter(actions)
+    first = _prepared(islice(remaining, batch), dumps)
+    if len(first) < batch:
+        yield from first
+        return
     handoff: Queue = Queue(maxsize=ahead)
     stop = threading.Event()
 
@@ -113,20 +132,16 @@ def _prepared_ahead(actions: Iterable[dict[str, Any]], dumps: Callable[[Any], by
 
     def produce() -> None:
         try:
-            pending: list[tuple[dict[str, Any], dict[str, Any]]] = []
-            for action in actions:
-                pending.append((action, _with_encoded_source(action, dumps)))
-                if len(pending) >= batch:
-                    if not offer(pending):
-                        return
-                    pending = []
-            if offer(pending):
-                offer(None)
+            while chunk := _prepared(islice(remaining, batch), dumps):
+                if not offer(chunk):
+                    return
+            offer(None)
         except BaseException as exc:  # raised again in the consumer
             offer(exc)
 
     threading.Thread(target=produce, name="bulk-prepare", daemon=True).start()
     try:
+        yield from first
         while (item := handoff.get()) is not None:
             if isinstance(item, BaseException):
                 raise item
@@ -164,7 +179,8 @@ def write_bulk(es: Elasticsearch, actions: Iterable[dict[str, Any]], settings: S
                                   "doc_id": item.get("_id"), "index": item.get("_index"),
                                   "payload": action.get("_source") if action else None})
     except ESConnectionError as exc:
-        raise StoreUnavailable(f"Elasticsearch at {settings.es_url} went away during a bulk write: {exc}") from exc
+        raise StoreUnavailable(
+            f"Elasticsearch at {settings.es_url_for_logs} went away during a bulk write: {exc}") from exc
     finally:
         prepared.close()  # stops the preparing thread when the write ends early
     if report.failed:
