@@ -174,11 +174,16 @@ def _make_handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    # The default backlog of 5 makes concurrent fetches wait for TCP retries (1 s each).
+    request_queue_size = 128
+    daemon_threads = True
+
+
 @pytest.fixture
 def feed_server() -> Iterator[FeedServer]:
     server = FeedServer(base_url="", routes={}, requests=[])
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(server))
-    httpd.daemon_threads = True
+    httpd = _Server(("127.0.0.1", 0), _make_handler(server))
     server.base_url = f"http://127.0.0.1:{httpd.server_address[1]}"
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

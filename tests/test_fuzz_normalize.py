@@ -41,11 +41,17 @@ def test_normalize_entry_returns_an_article_or_a_reason(title, summary, link, pu
         assert result.reason
 
 
+MARKUP = st.lists(st.sampled_from(["<html>", "</html>", "<body>", "</body>", "<p>", "</p>", "<br/>", "<script>",
+                                   "</script>", "<!--", "-->", "بوتين", "Путин", " ", "\x1c", "\x00", "&amp;", "&#0;",
+                                   "<a href='x'>", "</a>", "<![CDATA[", "]]>"]), max_size=40).map("".join)
+
+
 @SLOW
-@given(st.text(max_size=500))
+@given(st.one_of(st.text(max_size=500), MARKUP))
 def test_html_to_text_never_raises_and_drops_tags(fragment: str) -> None:
     text = html_to_text(fragment)
     assert isinstance(text, str) and "\n" not in text
+    assert "<script" not in text and "\x00" not in text
 
 
 @SLOW

@@ -66,6 +66,16 @@ def test_script_style_and_handlers_are_stripped() -> None:
     assert text == "Real text"
 
 
+@pytest.mark.parametrize(("fragment", "expected"), [
+    ("<html></html>", ""),
+    ("a</body>b<body>c", "a b c"),
+    ("<p>x\x1cy</p><script>steal()</script>", "xy"),
+    ("<html><body><script>steal()</script>text</body></html><body>", "text"),
+])
+def test_markup_lxml_refuses_still_becomes_text(fragment: str, expected: str) -> None:
+    assert html_to_text(fragment) == expected
+
+
 def test_fifty_megabyte_body_is_cut_early(feed_server) -> None:
     feed_server.routes["/huge"] = Route(body=b"<rss>" + b"a" * (50 * 1024 * 1024))
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -121,6 +121,7 @@ def test_load_300_feeds_with_20_percent_failing(settings, es, feed_server) -> No
     assert articles["seen"] == 2 * clean_feeds + truncated
     assert articles["rejected"] == truncated
     assert articles["new"] == clean_feeds + 40, "each feed's own story plus 40 shared URLs"
+    es.indices.refresh(index=settings.index("feeds"))
     failed_states = es.search(index=settings.index("feeds"), query={"term": {"status": "failed"}}, size=0,
                               track_total_hits=True)
     assert failed_states["hits"]["total"]["value"] == failing

@@ -28,6 +28,8 @@ TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # Elements whose text is code or chrome, never article prose.
 DROPPED_ELEMENTS = ["script", "style", "noscript", "iframe", "object", "embed", "svg", "form", "button"]
+_CODE_ELEMENTS = re.compile(r"<(script|style|noscript|iframe|svg)\b.*?(</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass
@@ -76,16 +78,23 @@ def html_to_text(fragment: str | None) -> str:
     """Plain text of an HTML fragment: entities decoded, scripts/styles dropped, spaces collapsed."""
     if not fragment:
         return ""
+    fragment = _CONTROL_CHARS.sub("", fragment)  # never text, and lxml refuses some of them
     if "<" not in fragment:
         return _collapse_spaces(html.unescape(fragment))
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
-    except (etree.ParserError, ValueError):
-        return _collapse_spaces(html.unescape(re.sub(r"<[^>]*>", " ", fragment)))
+    except (etree.ParserError, ValueError, AssertionError):  # lxml asserts on e.g. "<html></html>"
+        return _tags_to_text(fragment)
     etree.strip_elements(root, *DROPPED_ELEMENTS, with_tail=False)
     for br in root.iter("br", "p", "div", "li"):
         br.tail = " " + (br.tail or "")
     return _collapse_spaces(root.text_content())
+
+
+def _tags_to_text(fragment: str) -> str:
+    """Fallback for markup lxml will not take: drop code elements with their content, then tags."""
+    without_code = _CODE_ELEMENTS.sub(" ", fragment)
+    return _collapse_spaces(html.unescape(re.sub(r"<[^>]*>", " ", without_code)))
 
 
 def _get(entry: dict[str, Any], key: str, default: Any = None) -> Any:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
-from queue import Full, Queue
+from queue import Queue
 from typing import Any
 
 from elasticsearch import ConnectionError as ESConnectionError
@@ -25,11 +25,7 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 
-# Chunks of actions a background thread prepares (builds and JSON-encodes) ahead of the bulk
-# requests: encoding then runs while the node indexes the previous chunk, since the request
-# thread waits on the socket without holding the GIL. Done in line, encoding held the node idle
-# for a third of a large write (benchmarks, bench/RESULTS.md).
-PREPARED_AHEAD = 2
+# Operations whose ``_source`` is the document, encoded ahead of the bulk request (write_bulk).
 _SOURCE_OPS = ("index", "create")
 
 
@@ -104,47 +100,48 @@ def _prepared(actions: Iterable[dict[str, Any]], dumps: Callable[[Any], bytes]) 
     return [(action, _with_encoded_source(action, dumps)) for action in actions]
 
 
-def _prepared_ahead(actions: Iterable[dict[str, Any]], dumps: Callable[[Any], bytes], batch: int,
-                    ahead: int = PREPARED_AHEAD) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-    """``(action, action with encoded source)`` pairs; past the first request, made by a thread ahead.
+def _acquire(permits: threading.Semaphore, stop: threading.Event) -> bool:
+    while not stop.is_set():
+        if permits.acquire(timeout=0.2):
+            return True
+    return False
 
-    The first ``batch`` is made here. Only when more follows (a second request, so something to
-    overlap with) does a thread make the rest, at most ``ahead`` batches early. An exception
-    raised while making them is raised here, in the consumer; a consumer that stops early stops
-    the thread.
+
+def _prepared_ahead(actions: Iterable[dict[str, Any]], dumps: Callable[[Any], bytes],
+                    batch: int) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """``(action, action with encoded source)`` pairs; past the first request, made by a thread meanwhile.
+
+    The first ``batch`` is made here. Only when more follows is there a request to overlap with:
+    a thread then makes each next batch while the one before is being indexed. It may start a
+    batch when this generator hands out the first action of the previous one, which is when the
+    bulk helper, its chunk full, sends the request before; so the encoding runs while the node
+    works, not while this thread needs the GIL to build requests and read responses. An exception
+    raised while making them is raised here; a consumer that stops early stops the thread.
     """
     remaining = iter(actions)
     first = _prepared(islice(remaining, batch), dumps)
     if len(first) < batch:
         yield from first
         return
-    handoff: Queue = Queue(maxsize=ahead)
+    ready: Queue = Queue()
+    permits = threading.Semaphore(1)
     stop = threading.Event()
-
-    def offer(item: object) -> bool:
-        while not stop.is_set():
-            try:
-                handoff.put(item, timeout=0.2)
-                return True
-            except Full:
-                continue
-        return False
 
     def produce() -> None:
         try:
-            while chunk := _prepared(islice(remaining, batch), dumps):
-                if not offer(chunk):
-                    return
-            offer(None)
+            while _acquire(permits, stop) and (chunk := _prepared(islice(remaining, batch), dumps)):
+                ready.put(chunk)
+            ready.put(None)
         except BaseException as exc:  # raised again in the consumer
-            offer(exc)
+            ready.put(exc)
 
     threading.Thread(target=produce, name="bulk-prepare", daemon=True).start()
     try:
         yield from first
-        while (item := handoff.get()) is not None:
+        while (item := ready.get()) is not None:
             if isinstance(item, BaseException):
                 raise item
+            permits.release()  # the request before this batch goes out now: make the next one meanwhile
             yield from item
     finally:
         stop.set()
