@@ -13,23 +13,12 @@ import time
 import uuid
 from collections.abc import Callable
 
-from elasticsearch import Elasticsearch
-from mediawatch.index import setup_indices
+from mediawatch.index import delete_prefix, setup_indices
 from mediawatch.settings import load_settings
 from mediawatch.store import check_reachable, make_client
 
 from . import endtoend, enrichment, indexing, parsing
 from .report import Result, failed, machine, table, write_results
-
-
-def delete_prefix(es: Elasticsearch, prefix: str) -> None:
-    """Every index and template of ``prefix`` (wildcard deletes are refused: names are resolved first)."""
-    indices = list(es.indices.get(index=f"{prefix}-*", expand_wildcards="all"))
-    if indices:
-        es.indices.delete(index=indices)
-    templates = es.options(ignore_status=404).indices.get_index_template(name=f"{prefix}-*")
-    for template in templates.get("index_templates", []):
-        es.indices.delete_index_template(name=template["name"])
 
 
 def _step(name: str, bench: Callable[[], list[Result]], results: list[Result]) -> None:
@@ -61,7 +50,7 @@ def main() -> int:
         _step("indexing", lambda: indexing.run(es, settings), results)
         _step("end to end", lambda: endtoend.run(settings.es_url, f"{prefix}-e2e"), results)
     finally:
-        delete_prefix(es, prefix)
+        delete_prefix(es, settings)  # the end-to-end indices share the prefix too
     elapsed = time.perf_counter() - started
     print(table(results))
     write_results(results, info, elapsed)

@@ -157,3 +157,22 @@ def test_full_text_is_fetched_and_enriched_when_enabled(es, settings, feed_serve
     (doc,) = all_docs(es, settings).values()
     assert "سيرغي لافروف" in doc["text"] and "القائمة" not in doc["text"]
     assert "Sergey Lavrov" in doc["entity_names"], "entities come from the full text, not only the summary"
+
+
+def test_a_document_the_index_refuses_counts_as_rejected_not_new(es, settings, feed_server, monkeypatch) -> None:
+    from mediawatch import document
+
+    original = document.article_document
+
+    def broken_date_for_one(article, indexed_at):
+        doc = original(article, indexed_at)
+        if article.url.endswith("/news/2"):
+            doc["published_at"] = "not a date"
+        return doc
+
+    monkeypatch.setattr("mediawatch.ingest.article_document", broken_date_for_one)
+    summary = run_ingest(settings, es, feeds=[feed("ar", feed_server.serve_file("/ar.xml", "rss2_ar_utf8.xml"), "ar")])
+    assert summary.articles == {"seen": 2, "new": 1, "updated": 0, "duplicate": 0, "rejected": 1}
+    es.indices.refresh(index=settings.index("deadletter"))
+    (letter,) = [h["_source"] for h in es.search(index=settings.index("deadletter"))["hits"]["hits"]]
+    assert letter["payload"]["url"] == "https://example-ar.test/news/2" and "published_at" in letter["reason"]

@@ -92,8 +92,12 @@ def fetch_feed(feed: Feed, state: dict[str, Any] | None, settings: Settings, htt
     return fetch_url(http, feed.id, url, settings, etag=state.get("etag"), last_modified=state.get("last_modified"))
 
 
-def classify(es: Elasticsearch, settings: Settings, articles: list[Article]) -> tuple[list[Article], Counter]:
-    """Drop unchanged articles and in-batch repeats; count new / updated / duplicate."""
+def classify(es: Elasticsearch, settings: Settings,
+             articles: list[Article]) -> tuple[list[Article], Counter, set[str]]:
+    """Drop unchanged articles and in-batch repeats; count new / updated / duplicate.
+
+    Returns the articles to write, the counts, and the ids of the new ones.
+    """
     counts: Counter = Counter()
     unique: dict[str, Article] = {}
     for article in articles:
@@ -103,11 +107,12 @@ def classify(es: Elasticsearch, settings: Settings, articles: list[Article]) -> 
             unique[article.id] = article
     existing = store.get_sources(es, settings.index("articles"), list(unique),
                                  fields=["content_hash", "cluster_id"])
-    changed = []
+    changed, new_ids = [], set()
     for article in unique.values():
         previous = existing.get(article.id)
         if previous is None:
             counts["new"] += 1
+            new_ids.add(article.id)
         elif previous.get("content_hash") == article.content_hash:
             counts["duplicate"] += 1
             continue
@@ -115,7 +120,7 @@ def classify(es: Elasticsearch, settings: Settings, articles: list[Article]) -> 
             counts["updated"] += 1
             article.cluster_id = previous.get("cluster_id") or ""
         changed.append(article)
-    return changed, counts
+    return changed, counts, new_ids
 
 
 def add_full_text(articles: Iterable[Article], pages: PageFetcher) -> None:
@@ -146,13 +151,13 @@ def enrich_articles(articles: Iterable[Article], enricher: Enricher) -> None:
         article.enrichment = enricher.enrich(article.title, body, language=article.language).to_dict()
 
 
-def index_articles(es: Elasticsearch, settings: Settings, articles: list[Article], run_id: str) -> int:
-    """Bulk-index; returns how many were rejected (they are in the dead-letter index)."""
+def index_articles(es: Elasticsearch, settings: Settings, articles: list[Article], run_id: str) -> set[str]:
+    """Bulk-index; returns the ids the index refused (they are in the dead-letter index)."""
     indexed_at = store.now_iso()
     index = settings.index("articles")
     actions = (store.index_action(index, a.id, article_document(a, indexed_at)) for a in articles)
     report = store.write_bulk(es, actions, settings, run_id=run_id)
-    return len(report.failed)
+    return {failure["doc_id"] for failure in report.failed}
 
 
 def process_feed(feed: Feed, fetched: FetchResult, state: dict[str, Any] | None, settings: Settings,
@@ -171,17 +176,18 @@ def process_feed(feed: Feed, fetched: FetchResult, state: dict[str, Any] | None,
         outcome.seen = len(parsed.articles) + len(parsed.rejected)
         outcome.rejected = len(parsed.rejected)
         store.write_dead_letters(es, settings, [store.rejected_as_failure(r) for r in parsed.rejected], run_id)
-        changed, counts = classify(es, settings, parsed.articles)
+        changed, counts, new_ids = classify(es, settings, parsed.articles)
         outcome.new, outcome.updated, outcome.duplicate = counts["new"], counts["updated"], counts["duplicate"]
         if pages is not None:
             add_full_text(changed, pages)
         if changed:
             enrich_articles(changed, enricher_for(settings, enricher))
         clustering.assign_clusters(es, settings, changed)
-        failed = index_articles(es, settings, changed, run_id)
-        # A document the index refused was counted as new/updated; it is a rejection instead.
-        outcome.rejected += failed
-        outcome.new -= min(failed, outcome.new)
+        refused = index_articles(es, settings, changed, run_id)
+        # A document the index refused was counted as new or updated; it is a rejection instead.
+        outcome.rejected += len(refused)
+        outcome.new -= len(refused & new_ids)
+        outcome.updated -= len(refused - new_ids)
         es.indices.refresh(index=settings.index("articles"))
     new_state = next_state(state, feed, fetched, settings, error=outcome.error, bozo_reason=outcome.bozo_reason,
                            entries=entries, articles=outcome.new + outcome.updated)
