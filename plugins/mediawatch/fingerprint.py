@@ -53,11 +53,6 @@ def _folded_words(text: str) -> list[str]:
     return _TOKEN.findall(_fold(_ARABIC_MARKS.sub("", text.casefold())))
 
 
-def fingerprint_tokens(text: str) -> set[str]:
-    """Script-agnostic normalized word set used for fingerprints."""
-    return set(_folded_words(text))
-
-
 def _word_rows(words: list[str]) -> np.ndarray:
     """The 64 hashed values of each word, one uint32 row per word."""
     digests = b"".join(hashlib.blake2b(w.encode("utf-8"), digest_size=4).digest() for w in words)
