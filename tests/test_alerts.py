@@ -6,11 +6,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
@@ -19,6 +18,8 @@ import pytest
 from mediawatch import alerts
 from mediawatch.alerts import Alert, AlertConfig, Window
 from mediawatch.store import index_action, write_bulk
+
+from .conftest import loopback_server
 
 # --- A synthetic corpus: 15 days of articles in three languages -----------------------------------
 
@@ -372,12 +373,9 @@ def receiver() -> Iterator[Receiver]:
             self.end_headers()
             self.wfile.write(b"ok")
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{httpd.server_address[1]}/hook"
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
+    with loopback_server(Handler) as base_url:
+        state.url = f"{base_url}/hook"
+        yield state
 
 
 WINDOW = alerts.latest_window(END, alerts.WINDOW_H)

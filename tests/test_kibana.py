@@ -7,10 +7,9 @@ import base64
 import copy
 import json
 import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -26,6 +25,8 @@ from mediawatch.kibana import (
     to_ndjson,
 )
 from mediawatch.settings import Settings
+
+from .conftest import loopback_server
 
 NDJSON = kibana.KIBANA_DIR / kibana.NDJSON_NAME
 PANELS = kibana.KIBANA_DIR / kibana.PANELS_NAME
@@ -281,13 +282,8 @@ def _recording_handler(recorder: Recorder) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture
 def recorder() -> Iterator[Recorder]:
     state = Recorder()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _recording_handler(state))
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with loopback_server(_recording_handler(state)) as state.url:
+        yield state
 
 
 def test_import_posts_the_ndjson_as_a_multipart_file_with_kbn_xsrf_and_basic_auth(recorder) -> None:
