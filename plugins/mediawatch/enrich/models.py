@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from .entities import EntityHit, EntityMatches
 from .textnorm import Doc
@@ -63,36 +63,41 @@ def is_model_dir(path: Path) -> bool:
     return (path / "config.json").is_file() and (path / "vocab.txt").is_file()
 
 
-def load_ner_model(data_dir: Path | None = None) -> TokenTagger | None:
-    """camel-tools' NERecognizer on the installed model, or None (logged once) when unavailable."""
-    path = (data_dir or camel_data_dir()) / NER_MODEL_SUBDIR
+def _load_model(name: str, subdir: Path, data_dir: Path | None, missing: str, fallback: str,
+                make: Callable[[str], Any]):
+    """``make(path)`` on the installed model, or None, said once, when it is absent or unusable."""
+    path = (data_dir or camel_data_dir()) / subdir
     if not is_model_dir(path):
-        say_once(NER_MISSING)
+        say_once(missing)
         return None
     try:
-        from camel_tools.ner import NERecognizer
-
-        return NERecognizer(str(path), use_gpu=False)
+        return make(str(path))
     except Exception as exc:  # DownloaderError, ImportError (torch), OSError (bad files)...
-        say_once(f"camel-tools NER model at {path} not usable ({exc!r}); using the watchlist only",
-                 logging.WARNING)
+        say_once(f"camel-tools {name} model at {path} not usable ({exc!r}); {fallback}", logging.WARNING)
         return None
+
+
+def _ner_recognizer(path: str) -> TokenTagger:
+    from camel_tools.ner import NERecognizer
+
+    return NERecognizer(path, use_gpu=False)
+
+
+def _sentiment_analyzer(path: str) -> SentenceClassifier:
+    from camel_tools.sentiment import SentimentAnalyzer
+
+    return SentimentAnalyzer(path, use_gpu=False)
+
+
+def load_ner_model(data_dir: Path | None = None) -> TokenTagger | None:
+    """camel-tools' NERecognizer on the installed model, or None (logged once) when unavailable."""
+    return _load_model("NER", NER_MODEL_SUBDIR, data_dir, NER_MISSING, "using the watchlist only", _ner_recognizer)
 
 
 def load_sentiment_model(data_dir: Path | None = None) -> SentenceClassifier | None:
     """camel-tools' SentimentAnalyzer on the installed model, or None (logged once)."""
-    path = (data_dir or camel_data_dir()) / SENTIMENT_MODEL_SUBDIR
-    if not is_model_dir(path):
-        say_once(SENTIMENT_MISSING)
-        return None
-    try:
-        from camel_tools.sentiment import SentimentAnalyzer
-
-        return SentimentAnalyzer(str(path), use_gpu=False)
-    except Exception as exc:
-        say_once(f"camel-tools sentiment model at {path} not usable ({exc!r}); using the Arabic lexicon",
-                 logging.WARNING)
-        return None
+    return _load_model("sentiment", SENTIMENT_MODEL_SUBDIR, data_dir, SENTIMENT_MISSING, "using the Arabic lexicon",
+                       _sentiment_analyzer)
 
 
 # --- NER output merged with the watchlist -------------------------------------------------
