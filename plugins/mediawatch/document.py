@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .analysis import search_terms
 from .records import Article
+
+if TYPE_CHECKING:
+    from .enrich import Enricher
 
 ENTITY_TYPE_FIELDS = {"person": "persons", "organization": "organizations", "location": "locations"}
 _ARTICLE_FIELDS = tuple(f.name for f in dataclasses.fields(Article))
@@ -38,6 +41,11 @@ def _plain(value: Any) -> Any:
 def _article_fields(article: Article) -> dict[str, Any]:
     """What ``article.to_dict()`` returns, built without ``dataclasses.asdict``."""
     return {name: _plain(getattr(article, name)) for name in _ARTICLE_FIELDS}
+
+
+def enrich_text(enricher: Enricher, title: str, summary: str, text: str, language: str | None) -> dict[str, Any]:
+    """An article's enrichment, computed the same way at ingest and at re-enrichment."""
+    return enricher.enrich(title, f"{summary}\n{text}".strip(), language=language).to_dict()
 
 
 def enrichment_fields(enrichment: dict[str, Any], enriched_at: str) -> dict[str, Any]:

@@ -22,7 +22,7 @@ import httpx
 from elasticsearch import Elasticsearch
 
 from . import clustering, store
-from .document import article_document
+from .document import article_document, enrich_text
 from .feeds import Feed, load_feeds
 from .feedstate import is_due, next_state
 from .fetch import FetchResult, fetch_url, make_client, read_local
@@ -147,8 +147,7 @@ def enricher_for(settings: Settings, enricher: Enricher | None = None) -> Enrich
 
 def enrich_articles(articles: Iterable[Article], enricher: Enricher) -> None:
     for article in articles:
-        body = f"{article.summary}\n{article.text}".strip()
-        article.enrichment = enricher.enrich(article.title, body, language=article.language).to_dict()
+        article.enrichment = enrich_text(enricher, article.title, article.summary, article.text, article.language)
 
 
 def index_articles(es: Elasticsearch, settings: Settings, articles: list[Article], run_id: str) -> set[str]:

@@ -15,7 +15,7 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from . import store
-from .document import enrichment_fields
+from .document import enrich_text, enrichment_fields
 from .enrich import Enricher
 from .settings import Settings
 
@@ -73,8 +73,8 @@ def iter_pages(es: Elasticsearch, index: str, query: dict[str, Any], page_size: 
 
 def update_action(index: str, hit: dict[str, Any], enricher: Enricher, enriched_at: str) -> dict[str, Any]:
     source = hit["_source"]
-    body = f"{source.get('summary', '')}\n{source.get('text', '')}".strip()
-    enrichment = enricher.enrich(source.get("title", ""), body, language=source.get("language")).to_dict()
+    enrichment = enrich_text(enricher, source.get("title", ""), source.get("summary", ""), source.get("text", ""),
+                             source.get("language"))
     return {"_op_type": "update", "_index": hit["_index"], "_id": hit["_id"],
             "doc": enrichment_fields(enrichment, enriched_at)}
 
