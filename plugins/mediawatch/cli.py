@@ -24,15 +24,14 @@ def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import timedelta
 
     from .feeds import feed_from_url
-    from .fetch import fetch_url, make_client, read_local
+    from .fetch import fetch_feed, make_client
     from .normalize import parse_feed
 
     failed = 0
     with make_client(settings) as http:
         for target in args.sources:
             feed = feed_from_url(target if "://" in target else Path(target).resolve().as_uri(), args.lang)
-            fetched = (fetch_url(http, feed.id, target, settings) if target.startswith(("http://", "https://"))
-                       else read_local(feed.id, Path(target)))
+            fetched = fetch_feed(feed, None, settings, http)
             parsed = parse_feed(fetched, feed, timedelta(seconds=settings.future_tolerance_s)) if fetched.ok else None
             error = fetched.error or (parsed.error if parsed else None)
             if error:

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
+from .feeds import Feed
 from .settings import Settings
 
 NOT_MODIFIED = 304
@@ -153,3 +155,12 @@ def read_local(feed_id: str, path: Path) -> FetchResult:
         return FetchResult(feed_id=feed_id, url=str(path), status="failed", fetched_at=now,
                            error=f"cannot read {path}: {exc.strerror}")
     return FetchResult(feed_id=feed_id, url=path.resolve().as_uri(), status="ok", fetched_at=now, body=body)
+
+
+def fetch_feed(feed: Feed, state: dict[str, Any] | None, settings: Settings, http: httpx.Client) -> FetchResult:
+    """One registry feed: a conditional GET with the validators in its state, or a local file."""
+    url = str(feed.url)
+    if url.startswith("file://"):
+        return read_local(feed.id, Path(httpx.URL(url).path))
+    state = state or {}
+    return fetch_url(http, feed.id, url, settings, etag=state.get("etag"), last_modified=state.get("last_modified"))

@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -25,7 +24,7 @@ from . import clustering, store
 from .document import article_document, enrich_text
 from .feeds import Feed, load_feeds
 from .feedstate import is_due, next_state
-from .fetch import FetchResult, fetch_url, make_client, read_local
+from .fetch import FetchResult, fetch_feed, make_client
 from .fulltext import PageFetcher
 from .normalize import parse_feed
 from .records import Article
@@ -82,14 +81,6 @@ def select_due(feeds: list[Feed], states: dict[str, dict[str, Any]], now: dateti
                force: bool = False) -> list[Feed]:
     """Feeds whose next allowed fetch has come (all of them with ``force``)."""
     return [feed for feed in feeds if force or is_due(states.get(feed.id), now)]
-
-
-def fetch_feed(feed: Feed, state: dict[str, Any] | None, settings: Settings, http: httpx.Client) -> FetchResult:
-    url = str(feed.url)
-    if url.startswith("file://"):
-        return read_local(feed.id, Path(httpx.URL(url).path))
-    state = state or {}
-    return fetch_url(http, feed.id, url, settings, etag=state.get("etag"), last_modified=state.get("last_modified"))
 
 
 def classify(es: Elasticsearch, settings: Settings,
