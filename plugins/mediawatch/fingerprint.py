@@ -18,6 +18,8 @@ import threading
 
 import numpy as np
 
+from .analysis import fold_arabic
+
 PERMUTATIONS = 64
 BANDS = 16
 ROWS = PERMUTATIONS // BANDS
@@ -30,11 +32,6 @@ _A = _rng.integers(1, 2**31, PERMUTATIONS, dtype=np.uint64)
 _B = _rng.integers(0, 2**31, PERMUTATIONS, dtype=np.uint64)
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
-_ARABIC_MARKS = re.compile("[\u064b-\u0652\u0670\u0640]")
-# Letter variants folded before hashing. Applied with str.replace: no target is also a source,
-# so the chain equals one str.translate, which looks every character of the text up in a dict
-# and took a third of the signature's time (benchmarks, bench/RESULTS.md).
-_FOLD_PAIRS = (("أ", "ا"), ("إ", "ا"), ("آ", "ا"), ("ٱ", "ا"), ("ى", "ي"), ("ة", "ه"), ("ё", "е"))
 # A word's 64 hashed values depend on the word alone, and news vocabulary is Zipfian: most words
 # of an item were hashed before. Their rows are kept (256 bytes a word: 25 MB at this size, plus
 # the words themselves); a full cache starts over. Hashing a word costs a blake2b call and 64
@@ -43,14 +40,8 @@ WORD_CACHE_SIZE = 100_000
 _BAND_PREFIXES = tuple(f"{b}:" for b in range(BANDS))
 
 
-def _fold(text: str) -> str:
-    for variant, letter in _FOLD_PAIRS:
-        text = text.replace(variant, letter)
-    return text
-
-
 def _folded_words(text: str) -> list[str]:
-    return _TOKEN.findall(_fold(_ARABIC_MARKS.sub("", text.casefold())))
+    return _TOKEN.findall(fold_arabic(text.casefold()).replace("ё", "е"))
 
 
 def _word_rows(words: list[str]) -> np.ndarray:
