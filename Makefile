@@ -5,9 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 NODE := $(PY) -m mediawatch.devnode
 CAMEL_TOOLS := camel-tools==1.6.0
+NATASHA := natasha==1.6.0
 AIRFLOW_HOME ?= $(CURDIR)/.airflow
 
-.PHONY: help install browser lint test es-up es-down run stop demo bench models
+.PHONY: help install browser lint test es-up es-down run stop demo bench models train corpus
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -15,9 +16,12 @@ help:  ## list the commands
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[airflow,test]"
+	$(PY) -m pip install --quiet -e ".[airflow,test,train]"
 	# camel-tools without its torch/transformers stack: its text utilities need only emoji, regex, six
 	$(PY) -m pip install --quiet --no-deps $(CAMEL_TOOLS)
+	# natasha only as the carrier of slovnet's Russian NER model and navec's embeddings (its own
+	# import needs pymorphy2, which fails on Python 3.11)
+	$(PY) -m pip install --quiet --no-deps $(NATASHA)
 	touch $@
 
 install: $(VENV)/.installed  ## create/update .venv with the project (editable) and test tools
@@ -47,6 +51,13 @@ models:  ## opt-in: camel-tools with torch/transformers, then its NER and sentim
 	$(PY) -m pip install -e ".[models]"
 	$(VENV)/bin/camel_data -i ner-arabert || echo "camel_data could not download the NER model (offline?)"
 	$(VENV)/bin/camel_data -i sentiment-analysis-arabert || echo "camel_data could not download the sentiment model"
+
+corpus: install  ## rebuild the annotated corpus texts from git snapshots of its sources (SNAPSHOTS=dir)
+	@test -n "$(SNAPSHOTS)" || { echo "usage: make corpus SNAPSHOTS=<folder of owner+name/repo git snapshots>"; exit 2; }
+	$(PY) -m mediawatch.learn.corpus materialise --snapshots $(SNAPSHOTS)
+
+train: install  ## retrain the shipped tone/sentiment/topic/name models from data/corpus (needs its texts)
+	$(PY) -m mediawatch.learn.train
 
 run: install  ## local stack: Elasticsearch node + airflow standalone with the project's DAGs
 	@$(PY) -m mediawatch.devstack up --home $(AIRFLOW_HOME)

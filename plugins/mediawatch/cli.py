@@ -88,12 +88,33 @@ def cmd_enrich(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
-    """Score entities and sentiment on the annotated article set."""
+    """Score the enricher: on the real-news corpus's held-out split (--set real), or on the
+    team-written development set (--set dev, the default of --articles)."""
     from .enrich import load_enricher
+
+    if args.set == "real":
+        from .enrich.pipeline import build_enricher
+        from .learn.corpus import load_corpus
+        from .learn.evaluation import evaluate_real, format_real_report
+
+        report = evaluate_real(load_corpus(), load_enricher(settings.seeds_dir),
+                               build_enricher(settings.seeds_dir, learned=False), split=args.split)
+        print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else format_real_report(report))
+        return 0
     from .evaluate import evaluate, format_report
 
     report = evaluate(load_enricher(settings.seeds_dir), Path(args.articles))
     print(format_report(report))
+    return 0
+
+
+def cmd_candidates(args: argparse.Namespace, settings: Settings) -> int:
+    """The most frequent names off the watchlist (unlinked entities), to add to seeds/entities.yaml."""
+    from .candidates import top_candidates
+
+    for candidate in top_candidates(connect(settings), settings, since=args.since, language=args.lang,
+                                    size=args.size):
+        _emit(candidate.to_dict())
     return 0
 
 
@@ -134,8 +155,18 @@ def build_parser() -> argparse.ArgumentParser:
     enrich.add_argument("--lang", choices=["auto", "ar", "ru", "en"], default="auto")
 
     evaluate = add("evaluate", cmd_evaluate)
+    evaluate.add_argument("--set", choices=["dev", "real"], default="dev",
+                          help="real: held-out split of the real-news corpus (needs its texts, see data/corpus)")
+    evaluate.add_argument("--split", choices=["test", "train"], default="test",
+                          help="with --set real: the split scored (train only to develop rules)")
+    evaluate.add_argument("--json", action="store_true", help="with --set real: the full report as JSON")
     evaluate.add_argument("--articles", default=str(Path(__file__).resolve().parents[2] / "tests" / "data"
                                                      / "annotated_articles.yaml"))
+
+    candidates = add("candidates", cmd_candidates)
+    candidates.add_argument("--since", default="7d", help="e.g. 12h, 7d, 2w")
+    candidates.add_argument("--lang", choices=["ar", "ru", "en"])
+    candidates.add_argument("--size", type=int, default=25)
 
     setup = add("setup", cmd_setup)
     setup.add_argument("--migrate", action="store_true", help="move documents to new index versions")

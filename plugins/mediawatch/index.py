@@ -82,7 +82,7 @@ def articles_mapping(analysis: Analysis) -> dict[str, Any]:
             "location_points": {"type": "geo_point"},
             "entities": STORED_ONLY,
             "sentiment_label": KEYWORD, "sentiment_score": FLOAT, "sentiment_method": KEYWORD,
-            "tone_russia": FLOAT, "tone_syria": FLOAT,
+            "tone_russia": FLOAT, "tone_syria": FLOAT, "tone_label_russia": KEYWORD, "tone_label_syria": KEYWORD,
             "topics": KEYWORD, "relevance_score": FLOAT, "relevant": BOOL,
             "enrichment_version": KEYWORD, "enriched_at": DATE,
         },
@@ -158,7 +158,7 @@ class IndexSpec:
 def index_specs(analysis: Analysis) -> list[IndexSpec]:
     """Every index the project owns. Bump a version when its mapping changes."""
     return [
-        IndexSpec("articles", 1, articles_mapping(analysis)),
+        IndexSpec("articles", 2, articles_mapping(analysis)),  # v2: tone labels
         IndexSpec("feeds", 1, FEEDS_MAPPING),
         IndexSpec("fetchlog", 1, FETCHLOG_MAPPING, retention_days=90),
         IndexSpec("deadletter", 1, DEADLETTER_MAPPING, retention_days=180),

@@ -136,20 +136,26 @@ def bio_spans(labels: Sequence[str], offset: int = 0) -> list[NerSpan]:
     return spans
 
 
-def unlinked_hits(doc: Doc, matches: EntityMatches, spans: Sequence[NerSpan]) -> list[EntityHit]:
-    """NER spans that overlap no watchlist span, as unlinked entities ``ner:<type>:<folded text>``."""
+def unlinked_hits(doc: Doc, matches: EntityMatches, spans: Sequence[NerSpan],
+                  name_of: Callable[[str, str], str] | None = None) -> list[EntityHit]:
+    """NER spans that overlap no watchlist span, as unlinked entities ``ner:<type>:<folded text>``;
+    ``name_of(surface, type)`` gives the display name (default: the first surface seen)."""
     covered = set()
     for span in matches.spans:
         covered.update(range(span.start, span.end))
     found: dict[str, tuple[str, int, dict[str, None]]] = {}
     for span in spans:
-        if covered.intersection(range(span.start, span.end)):
-            continue
+        overlap = covered.intersection(range(span.start, span.end))
+        if overlap:  # keep what follows the watchlist's part: "British" + "Boris Johnson"
+            span = NerSpan(max(overlap) + 1, span.end, span.type)
+            if span.start >= span.end:
+                continue
         entity_id = f"ner:{span.type}:{' '.join(doc.keys[span.start:span.end])}"
         kind, count, surfaces = found.get(entity_id, (span.type, 0, {}))
         surfaces[doc.surface(span.start, span.end)] = None
         found[entity_id] = (kind, count + 1, surfaces)
+    name_of = name_of or (lambda surface, _type: surface)
     return [
-        EntityHit(eid, next(iter(surf)), kind, count, tuple(surf), linked=False)
+        EntityHit(eid, name_of(next(iter(surf)), kind), kind, count, tuple(surf), linked=False)
         for eid, (kind, count, surf) in found.items()
     ]

@@ -17,11 +17,12 @@ from typing import Any
 
 from mediawatch.language import LANGUAGES, detect_language
 
-from . import models
+from . import models, names
 from .entities import EntityHit, EntityMatches, Watchlist, match_entities
+from .learned import TRAINED_DIR, LearnedModels
 from .relevance import Relevance, country_sides, score_relevance
 from .seeds import load_lexicons, load_topics, load_watchlist
-from .sentiment import LexiconScorer, Sentiment, SentimentModel, tone
+from .sentiment import LexiconScorer, Sentiment, SentimentModel, label_for, mean_of, tone
 from .textnorm import Analyzer, Doc, RussianLemmatizer, has_cyrillic
 from .topics import TopicRules
 
@@ -43,8 +44,10 @@ def seeds_fingerprint(seeds_dir: Path) -> str:
     return digest.hexdigest()[:8]
 
 
-def enrichment_version(seeds_dir: Path) -> str:
-    return f"{RULES_VERSION}+{seeds_fingerprint(seeds_dir)}"
+def enrichment_version(seeds_dir: Path, learned: LearnedModels | None = None) -> str:
+    """Rules, seeds and shipped models: a change to any of them makes stored documents stale."""
+    models_part = learned.fingerprint if learned is not None else "lexicon"
+    return f"{RULES_VERSION}+{seeds_fingerprint(seeds_dir)}+{models_part}"
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class Enrichment:
     entities: list[EntityHit]
     sentiment: Sentiment
     tone: dict[str, float | None]
+    tone_labels: dict[str, str | None]
     topics: list[str]
     relevance: Relevance
     enrichment_version: str
@@ -64,6 +68,7 @@ class Enrichment:
             "entities": [e.to_dict() for e in self.entities],
             "sentiment": self.sentiment.to_dict(),
             "tone": dict(self.tone),
+            "tone_labels": dict(self.tone_labels),
             "topics": list(self.topics),
             "relevance": self.relevance.to_dict(),
             "enrichment_version": self.enrichment_version,
@@ -81,6 +86,9 @@ class Enricher:
     version: str
     sides: dict[str, frozenset[str]] = field(default_factory=dict)
     ner: models.TokenTagger | None = None
+    learned: LearnedModels | None = None
+    russian_names: names.RussianNames | None = None
+    name_models: dict[str, names.NameModel] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.sides:
@@ -94,31 +102,85 @@ class Enricher:
         lang = language if language in LANGUAGES else detect_language(f"{title}\n{text}", prior)
         doc = self.analyzer.analyze(title, text)
         matches = match_entities(doc, self.watchlist)
-        entities = self.watchlist.hits(doc, matches)
-        if self.ner is not None and lang == "ar":
-            entities += self._ner_hits(doc, matches)
+        entities = self.watchlist.hits(doc, matches) + self._unlinked_hits(doc, matches, lang)
         scores = self.sentiment.sentence_scores(doc, lang)
+        if self._uses_learned(lang):
+            sentiment, tones, labels, topics = self._learned(doc, matches, scores, lang)
+        else:
+            sentiment, tones, labels, topics = self._lexicon(doc, matches, scores, lang)
         return Enrichment(
             language=lang,
             entities=entities,
-            sentiment=self.sentiment.document(scores, lang),
-            tone={side: tone(scores, matches.by_sentence, ids) for side, ids in self.sides.items()},
-            topics=self.topics.topics_of(doc, lang),
+            sentiment=sentiment,
+            tone=tones,
+            tone_labels=labels,
+            topics=topics,
             relevance=score_relevance(doc, matches, self.sides),
             enrichment_version=self.version,
         )
 
-    def _ner_hits(self, doc: Doc, matches: EntityMatches) -> list[EntityHit]:
-        """Unlinked entities from camel-tools NER; a model failure costs them, not the article."""
+    def _uses_learned(self, language: str) -> bool:
+        """The learned models, except for Arabic when camel-tools' sentiment model is installed."""
+        if self.learned is None or language not in self.learned.tone:
+            return False
+        return not (language == "ar" and self.sentiment.camel is not None)
+
+    def _learned(self, doc: Doc, matches: EntityMatches, scores: list[float], lang: str):
+        learned = self.learned
+        sides = list(self.sides.items())
+        side_tones = {side: learned.side_tone(doc, matches, ids, _other(sides, side), scores, lang)
+                      for side, ids in sides}
+        label, score, features = learned.sentiment_of(doc, mean_of(scores), side_tones, lang)
+        topics = learned.topics_of(features, self.topics.weights_of(doc, lang), self.topics.min_hits, lang)
+        return (Sentiment(label, score, learned.method("sentiment", lang)),
+                {side: t.score for side, t in side_tones.items()},
+                {side: t.label for side, t in side_tones.items()}, topics)
+
+    def _lexicon(self, doc: Doc, matches: EntityMatches, scores: list[float], lang: str):
+        sentiment = self.sentiment.document(scores, lang)
+        tones = {side: tone(scores, matches.by_sentence, ids) for side, ids in self.sides.items()}
+        labels = {side: None if value is None else label_for(value, sentiment.method) for side, value in tones.items()}
+        return sentiment, tones, labels, self.topics.topics_of(doc, lang)
+
+    def _unlinked_hits(self, doc: Doc, matches: EntityMatches, lang: str) -> list[EntityHit]:
+        """Names off the watchlist (see names.py); a model failure costs them, not the article."""
+        name_of = None
+        model = self.name_models.get(lang)
+        common = model.common if model else frozenset()
         try:
-            return models.unlinked_hits(doc, matches, models.tag_entities(doc, self.ner))
+            if lang == "ar":
+                spans = names.arabic_spans(doc, common)
+                if self.ner is not None:
+                    spans = models.tag_entities(doc, self.ner) + spans
+            elif lang == "ru" and self.russian_names is not None:
+                spans = self.russian_names.spans(doc)
+                lemmatizer = self.analyzer.lemmatizer
+                name_of = lambda surface, kind: lemmatizer.nominative(surface, first_only=kind != "person")  # noqa: E731
+            elif lang == "en":
+                spans = names.english_spans(doc, common)
+            else:
+                return []
+            spans = names.merge_spans(model.spans(doc) if model else [], spans)
+            return models.unlinked_hits(doc, matches, spans, name_of)
         except Exception:
-            LOG.warning("camel-tools NER failed on one article; keeping watchlist entities only", exc_info=True)
+            LOG.warning("name finding failed on one article; keeping watchlist entities only", exc_info=True)
             return []
 
 
-def build_enricher(seeds_dir: Path, camel_data_dir: Path | None = None) -> Enricher:
-    """Load and validate every seed file under ``seeds_dir`` and build the indexes (uncached)."""
+def _name_models(analyzer: Analyzer) -> dict[str, names.NameModel]:
+    loaded = {lang: names.NameModel.load(TRAINED_DIR / f"names-{lang}.json", analyzer) for lang in LANGUAGES}
+    return {lang: model for lang, model in loaded.items() if model is not None}
+
+
+def _other(sides: list[tuple[str, frozenset[str]]], side: str) -> frozenset[str]:
+    """Ids of every side but ``side`` (the "other side" marks in tone features)."""
+    return frozenset().union(*(ids for name, ids in sides if name != side))
+
+
+def build_enricher(seeds_dir: Path, camel_data_dir: Path | None = None, *, learned: bool = True) -> Enricher:
+    """Load and validate every seed file under ``seeds_dir`` and build the indexes (uncached).
+
+    ``learned=False`` keeps the lexicon method (training and the evaluation's comparison use it)."""
     seeds_dir = Path(seeds_dir)
     analyzer = Analyzer(RussianLemmatizer())
     watchlist = Watchlist.build(load_watchlist(seeds_dir / "entities.yaml", analyzer.phrase_keys), analyzer)
@@ -126,13 +188,17 @@ def build_enricher(seeds_dir: Path, camel_data_dir: Path | None = None) -> Enric
                 for lang, seed in load_lexicons(seeds_dir / "lexicons").items()}
     topics = TopicRules.build(load_topics(seeds_dir / "topics.yaml"), analyzer)
     analyzer.lemmatizer.add_vocabulary(_russian_vocabulary(watchlist, lexicons, topics))
+    trained = LearnedModels.load() if learned else None
     enricher = Enricher(
         analyzer=analyzer,
         watchlist=watchlist,
         sentiment=SentimentModel(lexicons, models.load_sentiment_model(camel_data_dir)),
         topics=topics,
-        version=enrichment_version(seeds_dir),
+        version=enrichment_version(seeds_dir, trained),
         ner=models.load_ner_model(camel_data_dir),
+        learned=trained,
+        russian_names=names.RussianNames.load(),
+        name_models=_name_models(analyzer),
     )
     LOG.info("enricher loaded from %s: %d entities, %d alias forms, version %s", seeds_dir,
              len(watchlist.entities), len(watchlist.index), enricher.version)

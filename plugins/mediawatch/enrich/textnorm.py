@@ -276,6 +276,22 @@ class RussianLemmatizer:
                 return lemma
         return lemmas[0] if lemmas else word
 
+    def nominative(self, word: str, first_only: bool = False) -> str:
+        """A name's words in the nominative, keeping gender and capitals (Марии Захаровой ->
+        Мария Захарова); with ``first_only`` just the head word (Министерством обороны ->
+        Министерство обороны)."""
+        words = word.split()
+        out = []
+        for k, part in enumerate(words):
+            if (first_only and k) or not _CYRILLIC_RE.match(part):
+                out.append(part)
+                continue
+            parses = self._parse(part)
+            form = parses[0].inflect({"nomn"}) if parses else None
+            text = form.word if form else part
+            out.append(text[:1].upper() + text[1:] if part[:1].isupper() else text)
+        return " ".join(out)
+
     def _by_case_ending(self, word: str) -> str | None:
         for ending in _CASE_ENDINGS:
             if word.endswith(ending) and len(word) - len(ending) >= _MIN_STEM:

@@ -32,15 +32,19 @@ class TopicRules:
         indexes = {lang: _language_index(topics, lang, analyzer) for lang in ("ar", "ru", "en")}
         return cls([t.id for t in topics], {t.id: t.min_hits for t in topics}, indexes)
 
-    def topics_of(self, doc: Doc, language: str) -> list[str]:
-        """Topic ids whose distinct keyword weight reaches ``min_hits``, in topics.yaml order."""
+    def weights_of(self, doc: Doc, language: str) -> dict[str, int]:
+        """Per topic, the summed weight of its distinct keywords found (title hits count double)."""
         index = self.indexes.get(language)
         if index is None:
-            return []
-        weights = _keyword_weights(doc, index)
+            return {}
         totals: dict[str, int] = {}
-        for (topic, _), weight in weights.items():
+        for (topic, _), weight in _keyword_weights(doc, index).items():
             totals[topic] = totals.get(topic, 0) + weight
+        return totals
+
+    def topics_of(self, doc: Doc, language: str) -> list[str]:
+        """Topic ids whose distinct keyword weight reaches ``min_hits``, in topics.yaml order."""
+        totals = self.weights_of(doc, language)
         return [t for t in self.order if totals.get(t, 0) >= self.min_hits[t]]
 
 
