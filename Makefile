@@ -41,7 +41,7 @@ es-down:  ## stop the local node and delete its data
 
 test: install browser lint  ## the whole suite against a real node (started and stopped here if needed)
 	@started=0; \
-	if [ -z "$$MEDIAWATCH_ES_URL" ] && ! $(NODE) status >/dev/null 2>&1; then $(NODE) up >/dev/null && started=1; fi; \
+	if [ -z "$$MEDIAWATCH_ES_URL" ] && ! $(NODE) status >/dev/null 2>&1; then $(NODE) up >/dev/null || exit 1; started=1; fi; \
 	url=$${MEDIAWATCH_ES_URL:-$$($(NODE) url)}; \
 	MEDIAWATCH_ES_URL=$$url $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$started = 1 ]; then $(NODE) down; fi; \
@@ -66,7 +66,7 @@ stop:  ## stop what `make run` started
 	@$(PY) -m mediawatch.devstack down --home $(AIRFLOW_HOME)
 
 demo: install  ## offline demo: index seeds/demo/ into the local node and search it
-	@url=$${MEDIAWATCH_ES_URL:-$$($(NODE) up)}; \
+	@url=$${MEDIAWATCH_ES_URL:-$$($(NODE) up)} || exit 1; \
 	MEDIAWATCH_ES_URL=$$url $(PY) -m mediawatch ingest --feeds seeds/demo/feeds.yaml --force && \
 	MEDIAWATCH_ES_URL=$$url $(PY) -m mediawatch search بوتين && \
 	MEDIAWATCH_ES_URL=$$url $(PY) -m mediawatch search Путин --entity "Vladimir Putin"

@@ -1,10 +1,14 @@
 """A real single-node Elasticsearch for tests and local runs, without Docker.
 
-It is the Elasticsearch *test distribution* from Maven Central, fetched with ``mvn``,
-unpacked under ``.es/`` in the checkout, and run with the newest JDK found under
-/usr/lib/jvm (9.x needs Java 21+). Elasticsearch refuses to run as root, so as root the
-node runs as a dedicated system user. Security is off, the node listens on a free
-loopback port and keeps its data in a temporary directory removed by ``down``.
+It is the Elasticsearch *test distribution* from Maven Central, fetched with ``mvn`` and
+run with the newest JDK found under /usr/lib/jvm (9.x needs Java 21+). Elasticsearch refuses
+to run as root, so as root the node runs as a dedicated system user, which may not be able
+to enter the checkout (a clone in a 0700 directory). So the distribution, unpacked once per
+machine, and each node's config, data and logs live in a cache outside the checkout:
+/var/cache/mediawatch/es for root, $XDG_CACHE_HOME/mediawatch/es (~/.cache) otherwise, or
+``MEDIAWATCH_ES_HOME``. Only the state of the running node (URL, pid) stays in the checkout,
+in ``.es/node.json``. Security is off, the node listens on a free loopback port, and ``down``
+removes its data.
 
     python -m mediawatch.devnode up      # prints the URL once the cluster is yellow/green
     python -m mediawatch.devnode down    # stops it and removes its data
@@ -31,11 +35,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# Per-machine cache when started by root: the service user must be able to reach it (FHS /var/cache).
+ROOT_CACHE = Path("/var/cache/mediawatch/es")
 # Newest 9.x integ-test-zip that Maven Central served here (9.3+ were refused on 2026-11-29).
 DEFAULT_VERSION = "9.2.4"
 ARTIFACT = "org.elasticsearch.distribution.integ-test-zip:elasticsearch:{version}:zip"
 RUN_AS_USER = "mediawatch-es"
 MIN_JAVA = 21
+# An unpack directory this old was left by a process that died half-way through.
+STALE_UNPACK_S = 3600
 
 
 class NodeError(RuntimeError):
@@ -51,12 +59,58 @@ class NodeInfo:
     log_file: str
 
 
-def _es_home() -> Path:
-    return Path(os.environ.get("MEDIAWATCH_ES_HOME", REPO_ROOT / ".es"))
+def es_home() -> Path:
+    """Where the distribution and the nodes' data live: ``MEDIAWATCH_ES_HOME`` or a per-machine cache."""
+    if os.environ.get("MEDIAWATCH_ES_HOME"):
+        return Path(os.environ["MEDIAWATCH_ES_HOME"]).absolute()
+    if os.geteuid() == 0:
+        return ROOT_CACHE
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache).absolute() / "mediawatch" / "es"
 
 
 def _state_file() -> Path:
-    return _es_home() / "node.json"
+    """The running node of this checkout (URL, pid, data directory)."""
+    return REPO_ROOT / ".es" / "node.json"
+
+
+def _make_dirs(path: Path, mode: int) -> None:
+    """``mkdir -p`` that gives every directory it creates ``mode`` whatever the umask."""
+    for directory in [*reversed(path.parents), path]:
+        if not directory.exists():
+            with contextlib.suppress(FileExistsError):
+                directory.mkdir()
+            directory.chmod(mode)
+
+
+def _as_user(user: str | None) -> dict:
+    """``subprocess`` arguments that run a child as ``user`` with only that user's group."""
+    if not user:
+        return {}
+    return {"user": user, "group": pwd.getpwnam(user).pw_gid, "extra_groups": []}
+
+
+def _is_reachable_by(user: str, path: Path) -> bool:
+    """True if ``user`` can search ``path`` (and so every directory above it)."""
+    return subprocess.run(["test", "-x", str(path)], capture_output=True, **_as_user(user)).returncode == 0
+
+
+def prepare_home(user: str | None) -> Path:
+    """Create the cache with modes the service user can traverse, or fail with what to do."""
+    home = es_home()
+    advice = "set MEDIAWATCH_ES_HOME to a directory you can write" + (
+        f" and user {user} can reach (e.g. {ROOT_CACHE})" if user else "")
+    try:
+        _make_dirs(home / "nodes", 0o755 if user else 0o700)
+        if user and home == ROOT_CACHE:
+            home.chmod(0o755)
+            (home / "nodes").chmod(0o755)
+    except OSError as exc:
+        raise NodeError(f"cannot create the Elasticsearch cache {home} ({exc.strerror}); {advice}") from None
+    if user and not _is_reachable_by(user, home / "nodes"):
+        raise NodeError(f"user {user} cannot reach {home} (a directory above it is private, e.g. a 0700 "
+                        f"clone or home); {advice}, or chmod o+x the private directory")
+    return home
 
 
 def _java_major(java_home: Path) -> int:
@@ -79,29 +133,63 @@ def find_java() -> Path:
     raise NodeError(f"no JDK {MIN_JAVA}+ found (looked at $JAVA_HOME and /usr/lib/jvm/*)")
 
 
-def fetch_distribution(version: str) -> Path:
-    """Unpacked distribution directory, fetching the zip with mvn on first use."""
-    target = _es_home() / f"elasticsearch-{version}"
-    if (target / "bin" / "elasticsearch").exists():
-        return target
+def _maven_archive(version: str) -> Path:
+    """The distribution zip in the local Maven repository, fetched with mvn on first use."""
     m2 = Path.home() / ".m2" / "repository" / "org/elasticsearch/distribution/integ-test-zip/elasticsearch"
     archive = m2 / version / f"elasticsearch-{version}.zip"
-    if not archive.exists():
-        print(f"fetching Elasticsearch test distribution {version} with mvn ...", file=sys.stderr)
-        cmd = ["mvn", "-q", "-B", "dependency:get", f"-Dartifact={ARTIFACT.format(version=version)}",
-               "-Dtransitive=false"]
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        if done.returncode != 0 or not archive.exists():
-            raise NodeError(f"mvn could not fetch {ARTIFACT.format(version=version)}:\n{done.stdout}{done.stderr}")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if archive.exists():
+        return archive
+    print(f"fetching Elasticsearch test distribution {version} with mvn ...", file=sys.stderr)
+    cmd = ["mvn", "-q", "-B", "dependency:get", f"-Dartifact={ARTIFACT.format(version=version)}",
+           "-Dtransitive=false"]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0 or not archive.exists():
+        raise NodeError(f"mvn could not fetch {ARTIFACT.format(version=version)}:\n{done.stdout}{done.stderr}")
+    return archive
+
+
+def _unpack(archive: Path, into: Path) -> None:
+    """Extract with modes anyone may read, whatever the umask: directories 0755, programs 0755
+    (executable in the zip, or in a bin/: the zip misses some), other files 0644."""
     with zipfile.ZipFile(archive) as zf:
-        zf.extractall(target.parent)
-    for script in (target / "bin").iterdir():
-        script.chmod(0o755)
-    # The JDK's launcher is not in the zip's executable bits either.
-    for path in target.rglob("*"):
-        if path.is_file() and path.parent.name == "bin":
-            path.chmod(0o755)
+        zf.extractall(into)
+        for info in zf.infolist():
+            path = into / info.filename
+            is_program = (info.external_attr >> 16) & 0o111 or path.parent.name == "bin"
+            path.chmod(0o755 if info.is_dir() or is_program else 0o644)
+    for root, _dirs, _files in os.walk(into):
+        os.chmod(root, 0o755)
+
+
+def _remove_stale_unpacks(home: Path) -> None:
+    for leftover in home.glob(".unpack-*"):
+        with contextlib.suppress(OSError):
+            if time.time() - leftover.stat().st_mtime > STALE_UNPACK_S:
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
+def fetch_distribution(version: str, home: Path | None = None) -> Path:
+    """Unpacked distribution directory in the cache, fetching and unpacking it on first use.
+
+    It is unpacked into a private temporary directory and renamed into place, so processes
+    starting at the same time never see (or leave) a half-unpacked distribution.
+    """
+    home = home or es_home()
+    target = home / f"elasticsearch-{version}"
+    if (target / "bin" / "elasticsearch").exists():
+        return target
+    archive = _maven_archive(version)
+    _remove_stale_unpacks(home)
+    staging = Path(tempfile.mkdtemp(prefix=".unpack-", dir=home))
+    try:
+        _unpack(archive, staging)
+        try:
+            (staging / target.name).rename(target)
+        except OSError:  # another process renamed its copy first
+            if not (target / "bin" / "elasticsearch").exists():
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return target
 
 
@@ -129,6 +217,27 @@ def _chown_tree(path: Path, user: str) -> None:
         for name in [*dirs, *files]:
             os.chown(os.path.join(root, name), entry.pw_uid, entry.pw_gid)
     os.chown(path, entry.pw_uid, entry.pw_gid)
+
+
+def _remove_dead_nodes(home: Path) -> None:
+    """Delete node directories whose process is gone without ``down`` (killed, machine rebooted)."""
+    for pid_file in (home / "nodes").glob("*/pid"):
+        with contextlib.suppress(OSError, ValueError):
+            if not _is_alive(int(pid_file.read_text())):
+                shutil.rmtree(pid_file.parent, ignore_errors=True)
+
+
+def _make_node_dir(home: Path, dist: Path, user: str | None) -> Path:
+    """A fresh directory for one node: its config (copied), data, logs and JVM temp files."""
+    node_dir = Path(tempfile.mkdtemp(prefix="node-", dir=home / "nodes"))
+    shutil.copytree(dist / "config", node_dir / "config")
+    for name in ("data", "logs", "tmp"):
+        (node_dir / name).mkdir()
+    (node_dir / "stdout.log").touch()
+    if user:
+        _chown_tree(node_dir, user)
+    node_dir.chmod(0o755)
+    return node_dir
 
 
 def wait_for_health(url: str, timeout_s: float = 120.0, proc: subprocess.Popen | None = None,
@@ -160,19 +269,14 @@ def start(version: str | None = None, heap: str | None = None) -> NodeInfo:
     version = version or os.environ.get("MEDIAWATCH_ES_VERSION", DEFAULT_VERSION)
     heap = heap or os.environ.get("MEDIAWATCH_ES_HEAP", "512m")
     java_home = find_java()
-    dist = fetch_distribution(version)
-    data_dir = Path(tempfile.mkdtemp(prefix="mediawatch-es-"))
-    conf_dir = data_dir / "config"
-    shutil.copytree(dist / "config", conf_dir)
-    (data_dir / "data").mkdir()
-    (data_dir / "logs").mkdir()
-    port, transport_port = _free_port(), _free_port()
     user = _run_as_user()
-    if user:
-        _chown_tree(data_dir, user)
-        data_dir.chmod(0o755)
-    env = {**os.environ, "ES_JAVA_HOME": str(java_home), "ES_PATH_CONF": str(conf_dir),
-           "ES_JAVA_OPTS": f"-Xms{heap} -Xmx{heap}"}
+    home = prepare_home(user)
+    dist = fetch_distribution(version, home)
+    _remove_dead_nodes(home)
+    data_dir = _make_node_dir(home, dist, user)
+    port, transport_port = _free_port(), _free_port()
+    env = {**os.environ, "ES_JAVA_HOME": str(java_home), "ES_PATH_CONF": str(data_dir / "config"),
+           "ES_TMPDIR": str(data_dir / "tmp"), "ES_JAVA_OPTS": f"-Xms{heap} -Xmx{heap}"}
     env.pop("JAVA_HOME", None)
     cmd = [str(dist / "bin" / "elasticsearch"),
            "-Ediscovery.type=single-node", "-Expack.security.enabled=false",
@@ -180,11 +284,10 @@ def start(version: str | None = None, heap: str | None = None) -> NodeInfo:
            f"-Epath.data={data_dir / 'data'}", f"-Epath.logs={data_dir / 'logs'}",
            "-Ecluster.name=mediawatch-dev", "-Ecluster.routing.allocation.disk.threshold_enabled=false"]
     log_file = data_dir / "stdout.log"
-    with open(log_file, "wb") as log:
-        if user:
-            os.chown(log_file, pwd.getpwnam(user).pw_uid, pwd.getpwnam(user).pw_gid)
-        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, user=user,
-                                cwd=data_dir, start_new_session=True)
+    with open(log_file, "ab") as log:
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=data_dir,
+                                start_new_session=True, **_as_user(user))
+    (data_dir / "pid").write_text(str(proc.pid))
     url = f"http://127.0.0.1:{port}"
     info = NodeInfo(url=url, pid=proc.pid, version=version, data_dir=str(data_dir), log_file=str(log_file))
     try:

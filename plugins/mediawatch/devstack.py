@@ -100,8 +100,15 @@ def _state_file(home: Path) -> Path:
 
 
 def up(home: Path) -> Stack:
+    """Start (or reuse) the dev node, then Airflow; a node started here is stopped if Airflow fails."""
+    node_was_up = devnode.status() is not None
     node = devnode.start()
-    stack = start_airflow(home, node.url)
+    try:
+        stack = start_airflow(home, node.url)
+    except RuntimeError:
+        if not node_was_up:
+            devnode.stop()
+        raise
     _state_file(home).write_text(json.dumps({"pid": stack.pid, "airflow_url": stack.airflow_url}))
     return stack
 
@@ -124,7 +131,11 @@ def main(argv: list[str] | None = None) -> int:
         down(home)
         print("local stack stopped", file=sys.stderr)
         return 0
-    stack = up(home)
+    try:
+        stack = up(home)
+    except RuntimeError as exc:  # devnode.NodeError included: one line that says what to do
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print(f"Airflow:       {stack.airflow_url}  (login {LOCAL_USER} / {LOCAL_PASSWORD};"
           f" passwords file {home / 'simple_auth_manager_passwords.json'})")
     print(f"Elasticsearch: {stack.es_url}")
