@@ -135,13 +135,15 @@ def find_java() -> Path:
 
 def _maven_archive(version: str) -> Path:
     """The distribution zip in the local Maven repository, fetched with mvn on first use."""
-    m2 = Path.home() / ".m2" / "repository" / "org/elasticsearch/distribution/integ-test-zip/elasticsearch"
-    archive = m2 / version / f"elasticsearch-{version}.zip"
+    repository = Path.home() / ".m2" / "repository"
+    folder = repository / "org/elasticsearch/distribution/integ-test-zip/elasticsearch" / version
+    archive = folder / f"elasticsearch-{version}.zip"
     if archive.exists():
         return archive
     print(f"fetching Elasticsearch test distribution {version} with mvn ...", file=sys.stderr)
+    # mvn takes its home from the password database, not $HOME: name the repository we look in.
     cmd = ["mvn", "-q", "-B", "dependency:get", f"-Dartifact={ARTIFACT.format(version=version)}",
-           "-Dtransitive=false"]
+           "-Dtransitive=false", f"-Dmaven.repo.local={repository}"]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0 or not archive.exists():
         raise NodeError(f"mvn could not fetch {ARTIFACT.format(version=version)}:\n{done.stdout}{done.stderr}")
