@@ -20,6 +20,7 @@ from pathlib import Path
 
 from mediawatch.learn.features import (
     aggregate_features,
+    article_tone_features,
     document_features,
     sentence_features,
     side_sentences,
@@ -35,6 +36,9 @@ LOG = logging.getLogger(__name__)
 TRAINED_DIR = Path(__file__).resolve().parent / "trained"
 LANGUAGES = ("ar", "ru", "en")
 MODEL_REVISION = "learned-v1"
+# A side whose mentions the sentence model reads, on average, as more likely not the side's state
+# (a place, refugees, the opposition) than the state has no tone: null, as when never mentioned.
+NONE_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -83,14 +87,18 @@ class LearnedModels:
                                                       s.number < doc.title_sentences))
                 for s in side_sentences(doc, matches, side, other)]
 
-    def side_tone(self, doc: Doc, matches: EntityMatches, side: frozenset[str], other: frozenset[str],
+    def side_tone(self, doc: Doc, matches: EntityMatches, name: str, side: frozenset[str], other: frozenset[str],
                   lexicon_scores: Sequence[float], language: str) -> SideTone:
+        """Tone toward the side ``name`` (ids ``side``): the article label, the numeric score in
+        [-1, 1] and the sentence summary the sentiment model reads."""
         probabilities = self.sentence_tones(doc, matches, side, other, lexicon_scores, language)
         if not probabilities:
             return SideTone(None, None, {})
         in_title = any(doc.sentence_of[s.start] < doc.title_sentences for s in matches.spans if s.entity_id in side)
         summary = aggregate_features(probabilities, in_title)
-        label = self.article_tone.predict({**summary, f"lang:{language}": 1.0})
+        label = self.article_tone.predict(article_tone_features(summary, language, name))
+        if summary["mean:none"] >= NONE_SHARE:
+            label = "none"
         weights = [1.0 - p.get("none", 0.0) for p in probabilities]
         total = sum(weights)
         score = (sum(w * (p["positive"] - p["negative"]) for w, p in zip(weights, probabilities, strict=True)) / total

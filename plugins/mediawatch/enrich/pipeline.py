@@ -128,7 +128,7 @@ class Enricher:
     def _learned(self, doc: Doc, matches: EntityMatches, scores: list[float], lang: str):
         learned = self.learned
         sides = list(self.sides.items())
-        side_tones = {side: learned.side_tone(doc, matches, ids, _other(sides, side), scores, lang)
+        side_tones = {side: learned.side_tone(doc, matches, side, ids, _other(sides, side), scores, lang)
                       for side, ids in sides}
         label, score, features = learned.sentiment_of(doc, mean_of(scores), side_tones, lang)
         topics = learned.topics_of(features, self.topics.weights_of(doc, lang), self.topics.min_hits, lang)

@@ -134,6 +134,28 @@ def read_second_labels(corpus_dir: Path = CORPUS_DIR) -> list[SecondLabel]:
             for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+def cohen_kappa(pairs: Iterable[tuple[str, str]]) -> float:
+    """Cohen's kappa of two annotators' labels on the same items."""
+    pairs = list(pairs)
+    if not pairs:
+        return 0.0
+    observed = sum(a == b for a, b in pairs) / len(pairs)
+    labels = {x for pair in pairs for x in pair}
+    expected = sum((sum(a == label for a, _ in pairs) / len(pairs)) * (sum(b == label for _, b in pairs) / len(pairs))
+                   for label in labels)
+    return round((observed - expected) / (1 - expected), 4) if expected < 1 else 1.0
+
+
+def agreement(corpus_dir: Path = CORPUS_DIR) -> dict[str, dict[str, float | int]]:
+    """Per language: pairs labelled twice, raw agreement and Cohen's kappa over the four tone labels."""
+    by_language: dict[str, list[tuple[str, str]]] = {}
+    for label in read_second_labels(corpus_dir):
+        by_language.setdefault(label.id.split("-", 1)[0], []).append((label.first, label.second))
+    return {lang: {"pairs": len(pairs), "agreement": round(sum(a == b for a, b in pairs) / len(pairs), 4),
+                   "kappa": cohen_kappa(pairs)}
+            for lang, pairs in sorted(by_language.items())}
+
+
 def load_corpus(corpus_dir: Path = CORPUS_DIR, texts: Path | None = None, *,
                 require_texts: bool = True) -> list[CorpusArticle]:
     """Every labelled article with its text; raises CorpusError when texts are missing or changed."""
@@ -210,10 +232,14 @@ def main(argv: list[str] | None = None) -> int:
     mat = sub.add_parser("materialise", help="rebuild the corpus texts from git snapshots of the source corpora")
     mat.add_argument("--snapshots", type=Path, required=True, help="folder holding <owner>+<name>/repo snapshots")
     sub.add_parser("status", help="say whether the texts are available here")
+    sub.add_parser("agreement", help="Cohen's kappa of the second labelling, per language")
     args = parser.parse_args(argv)
     if args.command == "materialise":
         count = materialise(args.snapshots)
         print(json.dumps({"texts": count, "dir": str(texts_dir())}))
+        return 0
+    if args.command == "agreement":
+        print(json.dumps(agreement(), indent=1))
         return 0
     print(json.dumps({"texts_available": texts_available(), "dir": str(texts_dir())}))
     return 0

@@ -96,6 +96,11 @@ def aggregate_features(probabilities: Sequence[Mapping[str, float]], in_title: b
     return features
 
 
+def article_tone_features(summary: Mapping[str, float], language: str, side: str) -> dict[str, float]:
+    """The article tone model's input: the sentence summary, the language and the side."""
+    return {**summary, f"lang:{language}": 1.0, f"side:{side}": 1.0}
+
+
 def document_features(doc: Doc, lexicon_score: float,
                       tone_features: Mapping[str, Mapping[str, float]]) -> dict[str, float]:
     """Bag of the article's words (title words marked apart), its lexicon score and its tone summary."""
