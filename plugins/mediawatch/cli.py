@@ -92,6 +92,12 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     team-written development set (--set dev, the default of --articles)."""
     from .enrich import load_enricher
 
+    if args.set == "realtexts":
+        from .learn.evaluation import evaluate_realtexts, format_realtexts_report
+
+        report = evaluate_realtexts(Path(args.realtexts), load_enricher(settings.seeds_dir))
+        print(json.dumps(report, indent=1) if args.json else format_realtexts_report(report))
+        return 0
     if args.set == "real":
         from .enrich.pipeline import build_enricher
         from .learn.corpus import load_corpus
@@ -155,8 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
     enrich.add_argument("--lang", choices=["auto", "ar", "ru", "en"], default="auto")
 
     evaluate = add("evaluate", cmd_evaluate)
-    evaluate.add_argument("--set", choices=["dev", "real"], default="dev",
-                          help="real: held-out split of the real-news corpus (needs its texts, see data/corpus)")
+    evaluate.add_argument("--set", choices=["dev", "real", "realtexts"], default="dev",
+                          help="real: held-out split of the real-news corpus (needs its texts, see data/corpus); "
+                               "realtexts: the outside texts of --realtexts, scored against "
+                               "tests/data/realtexts_labels.json")
+    evaluate.add_argument("--realtexts", default=str(Path(__file__).resolve().parents[3] / "shared" / "realtexts"),
+                          help="folder of the outside evaluation texts (default: ../shared/realtexts)")
     evaluate.add_argument("--split", choices=["test", "train"], default="test",
                           help="with --set real: the split scored (train only to develop rules)")
     evaluate.add_argument("--json", action="store_true", help="with --set real: the full report as JSON")

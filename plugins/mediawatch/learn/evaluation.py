@@ -15,8 +15,11 @@ and the previous lexicon method (the enricher without its learned models):
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from mediawatch.enrich.entities import match_entities
@@ -202,4 +205,50 @@ def format_real_report(report: dict[str, Any]) -> str:
         lines.append(f"entities: {en['gold']} gold, {en['predicted']} predicted; precision {en['precision']:.3f} "
                      f"recall {en['recall']:.3f}; watchlist core recall {en['core_recall']:.3f} ({en['core']})")
         lines.append("")
+    return "\n".join(lines)
+
+
+# --- ../shared/realtexts: an outside test set, with the project's own labels --------------------
+
+REALTEXTS_LABELS = Path(__file__).resolve().parents[3] / "tests" / "data" / "realtexts_labels.json"
+
+
+def evaluate_realtexts(folder: Path, enricher: Enricher, labels_path: Path = REALTEXTS_LABELS) -> dict[str, Any]:
+    """Right labels on the evaluation texts in ``folder`` (never trained on): sentiment per article,
+    tone per (article, side) whose gold is a tone. Files whose bytes changed are refused."""
+    body = json.loads(labels_path.read_text(encoding="utf-8"))
+    sentiment_right = tone_right = tone_total = 0
+    by_language: dict[str, Counter] = {}
+    for item in body["articles"]:
+        raw = (folder / item["file"]).read_bytes()
+        if hashlib.sha256(raw).hexdigest() != item["sha256"]:
+            raise ValueError(f"{item['file']}: the text differs from the one labelled")
+        title, _, text = raw.decode("utf-8").partition("\n")
+        language = item["file"].removeprefix("neg_")[:2]
+        result = enricher.enrich(title, text, language=language)
+        counts = by_language.setdefault(language, Counter())
+        right = result.sentiment.label == item["sentiment"]
+        sentiment_right += right
+        counts["sentiment_right"] += right
+        counts["articles"] += 1
+        for side in SIDES:
+            if item["tone"][side] != "none":
+                hit = (result.tone_labels.get(side) or "none") == item["tone"][side]
+                tone_right += hit
+                tone_total += 1
+                counts["tone_right"] += hit
+                counts["tone_pairs"] += 1
+    return {"articles": len(body["articles"]), "sentiment_right": sentiment_right, "tone_right": tone_right,
+            "tone_pairs": tone_total, "by_language": {k: dict(v) for k, v in sorted(by_language.items())},
+            "enrichment_version": enricher.version}
+
+
+def format_realtexts_report(report: dict[str, Any]) -> str:
+    lines = [f"../shared/realtexts ({report['articles']} articles, not trained on); enrichment "
+             f"{report['enrichment_version']}",
+             f"sentiment right: {report['sentiment_right']} / {report['articles']}",
+             f"tone right:      {report['tone_right']} / {report['tone_pairs']}"]
+    for lang, c in report["by_language"].items():
+        lines.append(f"  {lang}: sentiment {c['sentiment_right']}/{c['articles']}, "
+                     f"tone {c.get('tone_right', 0)}/{c.get('tone_pairs', 0)}")
     return "\n".join(lines)
