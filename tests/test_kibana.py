@@ -67,7 +67,9 @@ def test_committed_files_are_what_the_generator_writes() -> None:
 
 
 def test_main_regenerates_both_files(tmp_path, capsys) -> None:
-    assert kibana.main(["--out-dir", str(tmp_path)]) == 0
+    from mediawatch.kibana.__main__ import main
+
+    assert main(["--out-dir", str(tmp_path)]) == 0
     assert (tmp_path / kibana.NDJSON_NAME).read_text(encoding="utf-8") == NDJSON.read_text(encoding="utf-8")
     assert (tmp_path / kibana.PANELS_NAME).read_text(encoding="utf-8") == PANELS.read_text(encoding="utf-8")
     assert str(tmp_path / kibana.NDJSON_NAME) in capsys.readouterr().out
@@ -180,9 +182,15 @@ def test_another_prefix_gets_its_own_ids_and_titles() -> None:
 
 
 def test_co_mention_panels_filter_on_the_country_ids_relevance_uses() -> None:
+    from mediawatch.constants import RUSSIA_ID, SYRIA_ID
     from mediawatch.enrich.relevance import SIDES
 
-    assert (SIDES["Russia"][1], SIDES["Syria"][1]) == (kibana.RUSSIA, kibana.SYRIA)
+    assert (SIDES["Russia"][1], SIDES["Syria"][1]) == (RUSSIA_ID, SYRIA_ID)
+    coverage = next(obj for obj in saved_objects(Settings()) if obj["id"] == "mediawatch-coverage-dashboard")
+    queries = {panel["panelIndex"]: panel["embeddableConfig"]["attributes"]["state"]["query"]["query"]
+               for panel in panels_of(coverage) if panel["type"] == "lens"}
+    assert queries["coverage-with-russia"] == f'entity_ids:"{RUSSIA_ID}"'
+    assert queries["coverage-with-syria"] == f'entity_ids:"{SYRIA_ID}"'
 
 
 def test_kql_fields_skips_quoted_values() -> None:
