@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pendulum
 from airflow.sdk import Asset, TriggerRule, dag, task
-from mediawatch import alerts, orchestration
+from mediawatch import airflow_adapter, alerts
 
 ARTICLES = Asset("mediawatch_articles")
 
@@ -47,11 +47,11 @@ ARTICLES = Asset("mediawatch_articles")
 def mediawatch_alerts():
     @task
     def detect() -> dict:
-        return alerts.detect_task(orchestration.task_settings())
+        return alerts.detect_task(airflow_adapter.task_settings())
 
     @task(trigger_rule=TriggerRule.ALL_DONE)  # earlier alerts still wait for delivery if detection failed
     def deliver() -> dict:
-        return alerts.deliver_task(orchestration.task_settings(), email_sender=alerts.airflow_email_sender())
+        return alerts.deliver_task(airflow_adapter.task_settings(), email_sender=airflow_adapter.email_sender())
 
     detect() >> deliver()
 

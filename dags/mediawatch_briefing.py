@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pendulum
 from airflow.sdk import Param, dag, task
-from mediawatch import orchestration, report
+from mediawatch import airflow_adapter
+from mediawatch.briefing import briefing_task
 from mediawatch.settings import load_settings
 
 SETTINGS = load_settings()  # the schedule only; tasks read connections at run time
@@ -43,7 +44,7 @@ SETTINGS = load_settings()  # the schedule only; tasks read connections at run t
 def mediawatch_briefing():
     @task
     def briefing(params=None, logical_date=None) -> dict:
-        return report.briefing_task(orchestration.task_settings(), params.get("date"), logical_date)
+        return briefing_task(airflow_adapter.task_settings(), params.get("date"), logical_date)
 
     briefing()
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pendulum
 from airflow.sdk import Asset, Param, TriggerRule, dag, task
-from mediawatch import orchestration
+from mediawatch import airflow_adapter, orchestration
 from mediawatch.settings import load_settings
 
 SETTINGS = load_settings()  # schedule and pool only; tasks read connections at run time
@@ -45,15 +45,16 @@ ARTICLES = Asset("mediawatch_articles")
 def mediawatch_ingest():
     @task
     def due_feeds(params=None) -> list[str]:
-        return orchestration.prepare_run(orchestration.task_settings(), force=params["force"])
+        return orchestration.prepare_run(airflow_adapter.task_settings(), force=params["force"])
 
     @task(retries=1, pool=SETTINGS.fetch_pool, max_active_tis_per_dagrun=SETTINGS.fetch_concurrency)
     def ingest_feed(feed_id: str, run_id=None) -> dict:
-        return orchestration.ingest_feed_task(orchestration.task_settings(), feed_id, run_id)
+        with airflow_adapter.airflow_errors():  # a failed feed fails its map index, without retries
+            return orchestration.ingest_feed_task(airflow_adapter.task_settings(), feed_id, run_id)
 
     @task(outlets=[ARTICLES], trigger_rule=TriggerRule.ALL_DONE)
     def summarize(due: list[str], run_id=None, dag_run=None, outlet_events=None) -> dict:
-        summary = orchestration.finish_run(orchestration.task_settings(), run_id,
+        summary = orchestration.finish_run(airflow_adapter.task_settings(), run_id,
                                            dag_run.start_date.isoformat(), len(due), dag_run.run_type)
         outlet_events[ARTICLES].extra = {**summary["feeds"], **summary["articles"]}
         return summary

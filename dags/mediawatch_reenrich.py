@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pendulum
 from airflow.sdk import Param, dag, task
-from mediawatch import orchestration
+from mediawatch import airflow_adapter, constants, orchestration
 
-LANGUAGES = ["ar", "ru", "en"]
+LANGUAGES = list(constants.LANGUAGES)
 
 
 @dag(
@@ -48,7 +48,7 @@ LANGUAGES = ["ar", "ru", "en"]
 def mediawatch_reenrich():
     @task
     def reenrich(params=None, run_id=None) -> dict:
-        return orchestration.reenrich_task(orchestration.task_settings(), params, run_id)
+        return orchestration.reenrich_task(airflow_adapter.task_settings(), params, run_id)
 
     reenrich()
 

@@ -3,7 +3,6 @@ over synthetic articles spread over 15 days (a fixed seed, built here, no enrich
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 from collections.abc import Iterator
@@ -15,11 +14,16 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-from mediawatch import alerts
-from mediawatch.alerts import Alert, AlertConfig, Window
+from mediawatch import cli, esqueries
+from mediawatch.alerts import deliver, detect, model, queries, stats
+from mediawatch.alerts.model import Alert, Window, alert_config
+from mediawatch.settings import Settings
 from mediawatch.store import index_action, write_bulk
 
 from .conftest import loopback_server
+
+SETTINGS = Settings()  # the default thresholds
+DEFAULTS = alert_config(SETTINGS)
 
 # --- A synthetic corpus: 15 days of articles in three languages -----------------------------------
 
@@ -148,21 +152,21 @@ def _poisson_tail_by_sum(k: int, mean: float) -> float:
 
 @pytest.mark.parametrize(("k", "mean"), [(1, 1.0), (3, 0.1), (5, 0.5), (10, 4.2), (30, 12.0), (2, 7.0), (60, 50.0)])
 def test_poisson_upper_tail_matches_the_summed_probabilities(k: int, mean: float) -> None:
-    assert alerts.poisson_upper_tail(k, mean) == pytest.approx(_poisson_tail_by_sum(k, mean), rel=1e-9, abs=1e-15)
+    assert stats.poisson_upper_tail(k, mean) == pytest.approx(_poisson_tail_by_sum(k, mean), rel=1e-9, abs=1e-15)
 
 
 def test_poisson_upper_tail_edges() -> None:
-    assert alerts.poisson_upper_tail(0, 3.0) == 1.0
-    assert alerts.poisson_upper_tail(1, 0.0) == 0.0
-    assert alerts.poisson_upper_tail(1, 1.0) == pytest.approx(1 - math.exp(-1))
-    assert alerts.poisson_upper_tail(400, 1.0) < 1e-300
+    assert stats.poisson_upper_tail(0, 3.0) == 1.0
+    assert stats.poisson_upper_tail(1, 0.0) == 0.0
+    assert stats.poisson_upper_tail(1, 1.0) == pytest.approx(1 - math.exp(-1))
+    assert stats.poisson_upper_tail(400, 1.0) < 1e-300
 
 
 def test_chi_square_tail_is_close_to_tabulated_critical_values() -> None:
     # chi-square, 23 degrees of freedom: 0.05 -> 35.172, 0.01 -> 41.638 (standard tables)
-    assert alerts.chi_square_sf(35.172, 23) == pytest.approx(0.05, abs=0.002)
-    assert alerts.chi_square_sf(41.638, 23) == pytest.approx(0.01, abs=0.001)
-    assert alerts.chi_square_sf(0.0, 23) == 1.0
+    assert stats.chi_square_sf(35.172, 23) == pytest.approx(0.05, abs=0.002)
+    assert stats.chi_square_sf(41.638, 23) == pytest.approx(0.01, abs=0.001)
+    assert stats.chi_square_sf(0.0, 23) == 1.0
 
 
 def test_daily_profile_is_detected_only_when_present_and_volume_allows() -> None:
@@ -170,58 +174,61 @@ def test_daily_profile_is_detected_only_when_present_and_volume_allows() -> None
     periodic = [int(rng.poisson(3 * _profile(h % 24, True))) for h in range(14 * 24)]
     flat = [int(rng.poisson(3)) for _ in range(14 * 24)]
     sparse = [int(rng.poisson(0.2 * _profile(h % 24, True))) for h in range(14 * 24)]
-    assert alerts.is_daily_periodic(periodic)
-    assert not alerts.is_daily_periodic(flat)
-    assert not alerts.is_daily_periodic(sparse)  # 67 articles: too few for 24 cells
+    assert stats.is_daily_periodic(periodic)
+    assert not stats.is_daily_periodic(flat)
+    assert not stats.is_daily_periodic(sparse)  # 67 articles: too few for 24 cells
 
 
 def test_baseline_takes_the_same_hours_of_each_day_when_periodic() -> None:
     window = Window(datetime(2026, 11, 5, 6, tzinfo=UTC), datetime(2026, 11, 5, 12, tzinfo=UTC))
-    same_hours = alerts.baseline_windows(window, periodic=True, baseline_days=3)
+    same_hours = model.baseline_windows(window, periodic=True, baseline_days=3)
     assert [(w.start.day, w.start.hour, w.end.hour) for w in same_hours] == [(2, 6, 12), (3, 6, 12), (4, 6, 12)]
-    blocks = alerts.baseline_windows(window, periodic=False, baseline_days=2)
+    blocks = model.baseline_windows(window, periodic=False, baseline_days=2)
     assert len(blocks) == 8 and blocks[-1] == Window(window.start - timedelta(hours=6), window.start)
     assert blocks[0].start == window.start - timedelta(days=2)
     long = Window(window.end - timedelta(hours=30), window.end)
-    assert len(alerts.baseline_windows(long, periodic=True, baseline_days=14)) == 14 * 24 // 30  # never periodic
+    assert len(model.baseline_windows(long, periodic=True, baseline_days=14)) == 14 * 24 // 30  # never periodic
 
 
 def test_spike_needs_both_significance_and_the_minimum_count() -> None:
-    assert alerts.spike_test(12, [2, 1, 3, 2, 2], min_count=5, p_value=0.001).significant
-    assert not alerts.spike_test(4, [0] * 14, min_count=5, p_value=0.001).significant  # p = 1.7e-3 and < 5
-    assert not alerts.spike_test(6, [3, 4, 2, 3], min_count=5, p_value=0.001).significant  # ordinary
-    unseen = alerts.spike_test(5, [0] * 14, min_count=5, p_value=0.001)
-    assert unseen.expected == alerts.BASELINE_FLOOR and unseen.significant
+    assert stats.spike_test(12, [2, 1, 3, 2, 2], min_count=5, p_value=0.001).significant
+    assert not stats.spike_test(4, [0] * 14, min_count=5, p_value=0.001).significant  # p = 1.7e-3 and < 5
+    assert not stats.spike_test(6, [3, 4, 2, 3], min_count=5, p_value=0.001).significant  # ordinary
+    unseen = stats.spike_test(5, [0] * 14, min_count=5, p_value=0.001)
+    assert unseen.expected == stats.BASELINE_FLOOR and unseen.significant
     assert unseen.score == pytest.approx(-math.log10(unseen.p_value), abs=1e-3)
     # with the default p-value, a key never seen before needs six stories (P(X >= 5 | 0.5) = 1.7e-4)
-    assert not alerts.spike_test(5, [0] * 14).significant and alerts.spike_test(6, [0] * 14).significant
+    defaults = {"min_count": SETTINGS.alert_min_count, "p_value": SETTINGS.alert_p_value}
+    assert not stats.spike_test(5, [0] * 14, **defaults).significant
+    assert stats.spike_test(6, [0] * 14, **defaults).significant
 
 
 def test_tone_shift_needs_the_margin_and_enough_articles_on_both_sides() -> None:
-    assert alerts.tone_shift_test(8, -0.4, 120, 0.05, margin=0.3, min_count=5).significant
-    assert not alerts.tone_shift_test(8, -0.2, 120, 0.05, margin=0.3, min_count=5).significant
-    assert not alerts.tone_shift_test(3, -0.9, 120, 0.05, margin=0.3, min_count=5).significant
-    assert not alerts.tone_shift_test(8, -0.9, 2, 0.5, margin=0.3, min_count=5).significant
-    assert not alerts.tone_shift_test(8, 0.6, 120, 0.05, margin=0.3, min_count=5).significant  # a rise
-    assert alerts.tone_shift_test(8, -0.4, 120, 0.05).drop == pytest.approx(0.45)
-    assert not alerts.tone_shift_test(8, -0.4, 120, 0.05).significant  # default: 10 articles needed
-    assert alerts.tone_shift_test(10, -0.4, 120, 0.05).significant
+    assert stats.tone_shift_test(8, -0.4, 120, 0.05, margin=0.3, min_count=5).significant
+    assert not stats.tone_shift_test(8, -0.2, 120, 0.05, margin=0.3, min_count=5).significant
+    assert not stats.tone_shift_test(3, -0.9, 120, 0.05, margin=0.3, min_count=5).significant
+    assert not stats.tone_shift_test(8, -0.9, 2, 0.5, margin=0.3, min_count=5).significant
+    assert not stats.tone_shift_test(8, 0.6, 120, 0.05, margin=0.3, min_count=5).significant  # a rise
+    margin = SETTINGS.alert_tone_margin
+    assert stats.tone_shift_test(8, -0.4, 120, 0.05, margin).drop == pytest.approx(0.45)
+    assert not stats.tone_shift_test(8, -0.4, 120, 0.05, margin).significant  # default: 10 articles needed
+    assert stats.tone_shift_test(10, -0.4, 120, 0.05, margin).significant
 
 
 def test_window_ends_at_the_last_full_hour_so_runs_within_an_hour_agree() -> None:
-    a = alerts.latest_window(datetime(2026, 11, 5, 12, 5, tzinfo=UTC), 6)
-    b = alerts.latest_window(datetime(2026, 11, 5, 12, 59, tzinfo=UTC), 6)
+    a = model.latest_window(datetime(2026, 11, 5, 12, 5, tzinfo=UTC), 6)
+    b = model.latest_window(datetime(2026, 11, 5, 12, 59, tzinfo=UTC), 6)
     assert a == b == Window(datetime(2026, 11, 5, 6, tzinfo=UTC), datetime(2026, 11, 5, 12, tzinfo=UTC))
-    assert alerts.alert_id("pair", "Syria + Vladimir Putin", "ar", a) == \
-        alerts.alert_id("pair", "Syria + Vladimir Putin", "ar", b)
-    later = alerts.latest_window(datetime(2026, 11, 5, 13, 1, tzinfo=UTC), 6)
-    assert alerts.alert_id("pair", "Syria + Vladimir Putin", "ar", later) != \
-        alerts.alert_id("pair", "Syria + Vladimir Putin", "ar", a)
+    assert model.alert_id("pair", "Syria + Vladimir Putin", "ar", a) == \
+        model.alert_id("pair", "Syria + Vladimir Putin", "ar", b)
+    later = model.latest_window(datetime(2026, 11, 5, 13, 1, tzinfo=UTC), 6)
+    assert model.alert_id("pair", "Syria + Vladimir Putin", "ar", later) != \
+        model.alert_id("pair", "Syria + Vladimir Putin", "ar", a)
 
 
 def test_pair_keys_do_not_depend_on_the_anchor() -> None:
-    assert alerts.pair_key("Syria", "Russia") == alerts.pair_key("Russia", "Syria") == "Russia + Syria"
-    assert alerts.key_filters("pair", "Syria + Vladimir Putin") == [{"term": {"entity_ids": "Q858"}},
+    assert model.pair_key("Syria", "Russia") == model.pair_key("Russia", "Syria") == "Russia + Syria"
+    assert queries.key_filters("pair", "Syria + Vladimir Putin") == [{"term": {"entity_ids": "Q858"}},
                                                                   {"term": {"entity_names": "Vladimir Putin"}}]
 
 
@@ -232,9 +239,9 @@ def _alert(kind: str, key: str, count: int, baseline: float, language: str = "ar
 
 def test_an_overlapping_window_of_the_same_key_is_ongoing() -> None:
     stored = _alert("pair", "Syria + Vladimir Putin", 20, 1.0)
-    assert alerts.is_ongoing(_alert("pair", "Syria + Vladimir Putin", 21, 1.0, hours_later=5), [stored])
-    assert not alerts.is_ongoing(_alert("pair", "Syria + Vladimir Putin", 21, 1.0, hours_later=6), [stored])
-    assert not alerts.is_ongoing(_alert("pair", "Syria + Vladimir Putin", 21, 1.0, language="ru"), [stored])
+    assert model.is_ongoing(_alert("pair", "Syria + Vladimir Putin", 21, 1.0, hours_later=5), [stored])
+    assert not model.is_ongoing(_alert("pair", "Syria + Vladimir Putin", 21, 1.0, hours_later=6), [stored])
+    assert not model.is_ongoing(_alert("pair", "Syria + Vladimir Putin", 21, 1.0, language="ru"), [stored])
 
 
 def test_entity_and_volume_spikes_explained_by_a_pair_are_dropped() -> None:
@@ -243,12 +250,12 @@ def test_entity_and_volume_spikes_explained_by_a_pair_are_dropped() -> None:
     turkey = _alert("entity", "Turkey", 12, 1.0)
     volume = _alert("volume", "all", 40, 18.0)
     volume_ru = _alert("volume", "all", 40, 18.0, language="ru")
-    new, ongoing, explained = alerts.select_new_alerts([pair, putin, turkey, volume, volume_ru], [])
+    new, ongoing, explained = model.select_new_alerts([pair, putin, turkey, volume, volume_ru], [])
     assert new == [pair, turkey, volume_ru] and (ongoing, explained) == (0, 2)
     # the next hour: the pair is ongoing (stored), and still explains Putin's spike
     later = [_alert("pair", "Syria + Vladimir Putin", 19, 1.0, hours_later=1),
              _alert("entity", "Vladimir Putin", 21, 2.5, hours_later=1)]
-    assert alerts.select_new_alerts(later, [pair])[0] == []
+    assert model.select_new_alerts(later, [pair])[0] == []
 
 
 def test_dense_hourly_counts_from_sparse_histogram_buckets() -> None:
@@ -256,24 +263,24 @@ def test_dense_hourly_counts_from_sparse_histogram_buckets() -> None:
     ms = int(start.timestamp() * 1000)
     buckets = [{"key": ms + 3_600_000, "doc_count": 2}, {"key": ms + 5 * 3_600_000, "doc_count": 4},
                {"key": ms + 9 * 3_600_000, "doc_count": 1}]
-    assert alerts.hourly_counts(buckets, start, 6) == [0, 2, 0, 0, 0, 4]
+    assert esqueries.hourly_counts(buckets, start, 6) == [0, 2, 0, 0, 0, 4]
 
 
 def test_evaluate_series_tests_stories_and_keeps_article_counts_as_evidence() -> None:
     window = Window(datetime(2026, 11, 5, 6, tzinfo=UTC), datetime(2026, 11, 5, 12, tzinfo=UTC))
-    baselines = alerts.baseline_windows(window, True)
-    periods = {"window": alerts.Counts(articles=15, stories=8), "b13": alerts.Counts(articles=3, stories=1)}
-    spec = alerts.KeySpec("pair", "entity_names", "Q858")
-    alert = alerts.evaluate_series(spec, "ar", "Vladimir Putin", periods, window, baselines, "same_hours_each_day",
-                                   AlertConfig())
+    baselines = model.baseline_windows(window, True)
+    periods = {"window": queries.Counts(articles=15, stories=8), "b13": queries.Counts(articles=3, stories=1)}
+    spec = queries.KeySpec("pair", "entity_names", "Q858")
+    alert = detect.evaluate_series(spec, "ar", "Vladimir Putin", periods, window, baselines, "same_hours_each_day",
+                                   DEFAULTS)
     assert alert is not None and alert.key == "Syria + Vladimir Putin" and alert.count == 8 and alert.articles == 15
     assert alert.evidence["baseline"]["stories"] == [0] * 13 + [1]
     assert alert.evidence["baseline"]["articles"] == [0] * 13 + [3]
     assert alert.baseline_mean == pytest.approx(1 / 14, abs=1e-4)
-    assert alert.evidence["test"]["p_value"] == pytest.approx(alerts.poisson_upper_tail(8, alerts.BASELINE_FLOOR))
+    assert alert.evidence["test"]["p_value"] == pytest.approx(stats.poisson_upper_tail(8, stats.BASELINE_FLOOR))
     assert "Syria + Vladimir Putin in Arabic (ar): 8 stories (15 articles) in 6h" in alert.title
-    few = {"window": alerts.Counts(articles=15, stories=2)}  # one wire story reprinted: not a spike
-    assert alerts.evaluate_series(spec, "ar", "Vladimir Putin", few, window, baselines, "x", AlertConfig()) is None
+    few = {"window": queries.Counts(articles=15, stories=2)}  # one wire story reprinted: not a spike
+    assert detect.evaluate_series(spec, "ar", "Vladimir Putin", few, window, baselines, "x", DEFAULTS) is None
 
 
 def _stored_doc() -> dict[str, Any]:
@@ -285,7 +292,7 @@ def _stored_doc() -> dict[str, Any]:
 
 
 def test_slack_message_has_text_blocks_and_one_line_per_story() -> None:
-    message = alerts.slack_message(_stored_doc())
+    message = deliver.slack_message(_stored_doc())
     assert message["text"].startswith("MediaWatch: Syria + Vladimir Putin in Arabic (ar)")
     kinds = [b["type"] for b in message["blocks"]]
     assert kinds == ["header", "section", "section", "context"]
@@ -296,7 +303,7 @@ def test_slack_message_has_text_blocks_and_one_line_per_story() -> None:
 
 
 def test_email_keeps_each_title_in_its_own_direction() -> None:
-    subject, body = alerts.email_content(_stored_doc())
+    subject, body = deliver.email_content(_stored_doc())
     assert subject.startswith("[MediaWatch] Syria + Vladimir Putin")
     assert 'dir="auto" lang="ar"' in body and "&lt;على&gt;" in body and 'charset="utf-8"' in body
 
@@ -311,37 +318,31 @@ def test_webhook_post_retries_server_errors_then_gives_up_with_the_reason() -> N
 
     pauses: list[float] = []
     with httpx.Client(transport=httpx.MockTransport(handler)) as http:
-        assert alerts.post_webhook(http, "http://hook", {"text": "x"}, tries=3, backoff_s=1.0,
+        assert deliver.post_webhook(http, "http://hook", {"text": "x"}, tries=3, backoff_s=1.0,
                                    sleep=pauses.append) is None
         assert pauses == [1.0, 2.0] and len(seen) == 3
     with httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(400, text="invalid_blocks"))) as http:
-        assert alerts.post_webhook(http, "http://hook", {}, tries=3, sleep=pauses.append) == \
+        assert deliver.post_webhook(http, "http://hook", {}, tries=3, sleep=pauses.append) == \
             "HTTP 400: invalid_blocks"  # not retried: a bad payload stays bad
 
 
 def test_delivery_update_counts_attempts_and_remembers_channels_already_reached() -> None:
     doc = {"delivered_channels": [], "delivery_attempts": 0}
-    channels = alerts.Channels(http=httpx.Client(), webhook_url="http://hook", email_sender=lambda *a: None,
+    channels = deliver.Channels(http=httpx.Client(), webhook_url="http://hook", email_sender=lambda *a: None,
                                email_to=("desk@example.org",))
-    first = alerts.delivery_update(doc, channels, {"email": "SMTP down"}, "t1")
+    first = deliver.delivery_update(doc, channels, {"email": "SMTP down"}, "t1")
     assert first == {"delivered_channels": ["webhook"], "delivered": False, "delivery_attempts": 1,
                      "last_attempt_at": "t1", "delivery_error": "email: SMTP down"}
-    second = alerts.delivery_update({**doc, **first}, channels, {}, "t2")
+    second = deliver.delivery_update({**doc, **first}, channels, {}, "t2")
     assert second["delivered"] and second["delivery_attempts"] == 2 and second["delivered_at"] == "t2"
 
 
-def test_config_reads_future_settings_fields_with_defaults() -> None:
-    from mediawatch.settings import Settings
-
-    assert alerts.alert_config(Settings()) == AlertConfig()
-
-    @dataclass(frozen=True)
-    class WithAlerts(Settings):
-        alert_window_h: int = 3
-        alert_email_to: str = "a@example.org, b@example.org"
-
-    config = alerts.alert_config(WithAlerts())
-    assert config.window_h == 3 and config.email_to == ("a@example.org", "b@example.org")
+def test_config_comes_from_the_alert_settings() -> None:
+    config = alert_config(Settings(alert_window_h=3, alert_min_count=7, alert_p_value=0.01, alert_tone_margin=0.5,
+                                   alert_webhook_url="http://hook", alert_email_to="a@example.org, b@example.org,"))
+    assert (config.window_h, config.min_count, config.p_value, config.tone_margin) == (3, 7, 0.01, 0.5)
+    assert config.webhook_url == "http://hook" and config.email_to == ("a@example.org", "b@example.org")
+    assert alert_config(Settings(), window_h=2).window_h == 2  # an override wins
 
 
 # --- Real Elasticsearch ---------------------------------------------------------------------------
@@ -378,8 +379,8 @@ def receiver() -> Iterator[Receiver]:
         yield state
 
 
-WINDOW = alerts.latest_window(END, alerts.WINDOW_H)
-FAST = AlertConfig(webhook_backoff_s=0.01)
+WINDOW = model.latest_window(END, SETTINGS.alert_window_h)
+FAST = alert_config(SETTINGS, webhook_backoff_s=0.01)
 
 
 def stored_alerts(es, settings) -> list[dict]:
@@ -388,7 +389,7 @@ def stored_alerts(es, settings) -> list[dict]:
     return [h["_source"] for h in hits]
 
 
-SEED = 3  # any seed works; 7 happens to hold a genuine burst of Iran stories in Russian (see alerts.py)
+SEED = 3  # any seed works; 7 happens to hold a genuine burst of Iran stories in Russian (see alerts/stats.py)
 
 
 @pytest.fixture
@@ -400,7 +401,7 @@ def spiked(es, settings) -> list[dict]:
 
 @pytest.mark.es
 def test_a_pair_spike_in_one_language_is_alerted_once_with_its_evidence(es, settings, spiked) -> None:
-    report = alerts.run_detection(es, settings, now=END + timedelta(minutes=20), config=FAST)
+    report = detect.run_detection(es, settings, now=END + timedelta(minutes=20), config=FAST)
     docs = stored_alerts(es, settings)
     assert [(d["kind"], d["key"], d["language"]) for d in docs] == [("pair", "Syria + Vladimir Putin", "ar")]
     # Putin's own Arabic series rose with the pair and is explained by it, not alerted separately
@@ -420,13 +421,13 @@ def test_a_pair_spike_in_one_language_is_alerted_once_with_its_evidence(es, sett
         len(matching(spiked, "ar", WINDOW.start - timedelta(days=d), WINDOW.end - timedelta(days=d), names))
         for d in days]
     assert alert["baseline_mean"] == pytest.approx(sum(expected) / 14, abs=1e-4)
-    assert evidence["test"]["p_value"] < alerts.P_VALUE and alert["score"] > 3
+    assert evidence["test"]["p_value"] < SETTINGS.alert_p_value and alert["score"] > 3
     stories = evidence["stories"]
     assert [(s["cluster_id"], s["copies"]) for s in stories[:3]] == \
         [("spike-story-0", 4), ("spike-story-1", 3), ("spike-story-2", 2)]
     assert stories[0]["title"] == SPIKE_TITLES[0] and stories[0]["language"] == "ar"
     assert set(stories[0]["outlets"]) == {name for name, _ in OUTLETS["ar"]}
-    assert len({s["cluster_id"] for s in stories}) == len(stories) == alerts.TOP_STORIES  # one line per story
+    assert len({s["cluster_id"] for s in stories}) == len(stories) == queries.TOP_STORIES  # one line per story
     assert alert["delivered"] is False and alert["delivery_attempts"] == 0
 
 
@@ -434,7 +435,7 @@ def test_a_pair_spike_in_one_language_is_alerted_once_with_its_evidence(es, sett
 @pytest.mark.parametrize("periodic", [True, False], ids=["daily-profile", "flat-profile"])
 def test_a_series_without_a_spike_raises_nothing(es, settings, periodic: bool) -> None:
     index_docs(es, settings, synthetic_corpus(seed=11, periodic=periodic))
-    report = alerts.run_detection(es, settings, now=END, config=FAST)
+    report = detect.run_detection(es, settings, now=END, config=FAST)
     assert report.series >= 6  # every key with enough articles in the window was tested
     assert report.significant == 0 and stored_alerts(es, settings) == []
 
@@ -443,9 +444,9 @@ def test_a_series_without_a_spike_raises_nothing(es, settings, periodic: bool) -
 def test_running_again_or_an_hour_later_does_not_repeat_the_alert(es, settings) -> None:
     late_spike = spike(Window(WINDOW.start + timedelta(hours=1), WINDOW.end))  # inside this and the next window
     index_docs(es, settings, synthetic_corpus(seed=SEED) + late_spike)
-    first = alerts.run_detection(es, settings, now=END, config=FAST)
-    again = alerts.run_detection(es, settings, now=END + timedelta(minutes=45), config=FAST)
-    later = alerts.run_detection(es, settings, now=END + timedelta(hours=1, minutes=5), config=FAST)
+    first = detect.run_detection(es, settings, now=END, config=FAST)
+    again = detect.run_detection(es, settings, now=END + timedelta(minutes=45), config=FAST)
+    later = detect.run_detection(es, settings, now=END + timedelta(hours=1, minutes=5), config=FAST)
     assert len(first.stored) == 1 and again.stored == [] and later.stored == []
     assert again.ongoing == 1  # the same window: the same alert id, already stored
     assert later.ongoing == 1  # the next window still shows the spike, which was already alerted
@@ -454,9 +455,9 @@ def test_running_again_or_an_hour_later_does_not_repeat_the_alert(es, settings) 
 
 @pytest.mark.es
 def test_the_webhook_receiver_gets_the_alert(es, settings, spiked, receiver: Receiver) -> None:
-    config = AlertConfig(webhook_url=receiver.url, webhook_backoff_s=0.01)
-    alerts.run_detection(es, settings, now=END, config=config)
-    report = alerts.deliver_pending(es, settings, config=config)
+    config = alert_config(SETTINGS, webhook_url=receiver.url, webhook_backoff_s=0.01)
+    detect.run_detection(es, settings, now=END, config=config)
+    report = deliver.deliver_pending(es, settings, config=config)
     assert report.to_dict() == {"pending": 1, "delivered": 1, "failed": 0, "channels": ["webhook"]}
     assert len(receiver.bodies) == 1
     body = receiver.bodies[0]
@@ -464,28 +465,28 @@ def test_the_webhook_receiver_gets_the_alert(es, settings, spiked, receiver: Rec
     assert SPIKE_TITLES[0] in json.dumps(body, ensure_ascii=False)
     [doc] = stored_alerts(es, settings)
     assert doc["delivered"] is True and doc["delivery_attempts"] == 1 and doc["delivered_channels"] == ["webhook"]
-    assert alerts.deliver_pending(es, settings, config=config).pending == 0  # nothing sent twice
+    assert deliver.deliver_pending(es, settings, config=config).pending == 0  # nothing sent twice
 
 
 @pytest.mark.es
 def test_a_failed_delivery_is_kept_counted_and_retried_by_a_later_run(es, settings, spiked,
                                                                        receiver: Receiver) -> None:
-    config = AlertConfig(webhook_url=receiver.url, webhook_backoff_s=0.01)
+    config = alert_config(SETTINGS, webhook_url=receiver.url, webhook_backoff_s=0.01)
     receiver.status = 500
-    alerts.run_detection(es, settings, now=END, config=config)
-    failed = alerts.deliver_pending(es, settings, config=config)
+    detect.run_detection(es, settings, now=END, config=config)
+    failed = deliver.deliver_pending(es, settings, config=config)
     assert (failed.pending, failed.delivered, failed.failed) == (1, 0, 1)
     assert receiver.statuses == [500] * config.webhook_tries  # retried with backoff within the run
     [doc] = stored_alerts(es, settings)
     assert doc["delivered"] is False and doc["delivery_attempts"] == 1 and "HTTP 500" in doc["delivery_error"]
 
-    alerts.run_detection(es, settings, now=END + timedelta(minutes=15), config=config)  # the next run
-    alerts.deliver_pending(es, settings, config=config)
+    detect.run_detection(es, settings, now=END + timedelta(minutes=15), config=config)  # the next run
+    deliver.deliver_pending(es, settings, config=config)
     [doc] = stored_alerts(es, settings)
     assert doc["delivered"] is False and doc["delivery_attempts"] == 2  # still down: kept, counted
 
     receiver.status = 200
-    recovered = alerts.deliver_pending(es, settings, config=config)
+    recovered = deliver.deliver_pending(es, settings, config=config)
     assert (recovered.delivered, recovered.failed) == (1, 0)
     [doc] = stored_alerts(es, settings)
     assert doc["delivered"] is True and doc["delivery_attempts"] == 3 and doc["delivery_error"] is None
@@ -495,17 +496,18 @@ def test_a_failed_delivery_is_kept_counted_and_retried_by_a_later_run(es, settin
 @pytest.mark.es
 def test_email_goes_through_the_injected_sender_and_a_failing_sender_is_retried(es, settings, spiked,
                                                                                 receiver: Receiver) -> None:
-    config = AlertConfig(webhook_url=receiver.url, email_to=("desk@example.org",), webhook_backoff_s=0.01)
+    config = alert_config(SETTINGS, webhook_url=receiver.url, email_to=("desk@example.org",),
+                          webhook_backoff_s=0.01)
     sent: list[tuple] = []
 
     def broken(to, subject, body):
         raise ConnectionRefusedError("SMTP server not reachable")
 
-    alerts.run_detection(es, settings, now=END, config=config)
-    assert alerts.deliver_pending(es, settings, config=config, email_sender=broken).failed == 1
+    detect.run_detection(es, settings, now=END, config=config)
+    assert deliver.deliver_pending(es, settings, config=config, email_sender=broken).failed == 1
     [doc] = stored_alerts(es, settings)
     assert doc["delivered_channels"] == ["webhook"] and "SMTP server not reachable" in doc["delivery_error"]
-    assert alerts.deliver_pending(es, settings, config=config,
+    assert deliver.deliver_pending(es, settings, config=config,
                                   email_sender=lambda *a: sent.append(a)).delivered == 1
     assert len(receiver.bodies) == 1  # the webhook, reached the first time, is not sent again
     [(to, subject, body)] = sent
@@ -515,19 +517,19 @@ def test_email_goes_through_the_injected_sender_and_a_failing_sender_is_retried(
 @pytest.mark.es
 def test_a_tone_drop_toward_russia_in_arabic_alerts(es, settings) -> None:
     end = END + timedelta(hours=6)  # the afternoon window, when Arabic volume peaks
-    window = alerts.latest_window(end, alerts.WINDOW_H)
+    window = model.latest_window(end, SETTINGS.alert_window_h)
     docs = synthetic_corpus(seed=5, end=end)
     window_docs = [d for d in docs if d["language"] == "ar" and d["tone_russia"] is not None
                    and in_range(d, window.start, window.end)]
     for doc in window_docs:
         doc["tone_russia"] = -0.6
     index_docs(es, settings, docs)
-    alerts.run_detection(es, settings, now=end, config=FAST)
+    detect.run_detection(es, settings, now=end, config=FAST)
     [alert] = stored_alerts(es, settings)
     assert (alert["kind"], alert["key"], alert["language"]) == ("tone", "Russia", "ar")
     baseline = [d["tone_russia"] for d in docs if d["language"] == "ar" and d["tone_russia"] is not None
                 and in_range(d, window.start - timedelta(days=14), window.start)]
-    assert alert["count"] == len(window_docs) >= alerts.TONE_MIN_COUNT
+    assert alert["count"] == len(window_docs) >= stats.TONE_MIN_COUNT
     assert alert["tone"] == pytest.approx(-0.6, abs=1e-4)
     assert alert["baseline_tone"] == pytest.approx(sum(baseline) / len(baseline), abs=1e-3)
     assert alert["evidence"]["tone"]["baseline_count"] == len(baseline)
@@ -536,12 +538,11 @@ def test_a_tone_drop_toward_russia_in_arabic_alerts(es, settings) -> None:
 
 @pytest.mark.es
 def test_cli_lists_recent_alerts(es, settings, spiked, capsys) -> None:
-    alerts.run_detection(es, settings, now=END, config=FAST)
-    args = argparse.Namespace(since="1d", size=10, json=False, run=False)
-    assert alerts.cmd_alerts(args, settings) == 0
+    detect.run_detection(es, settings, now=END, config=FAST)
+    args = cli.build_parser().parse_args(["alerts", "--since", "1d", "--size", "10"])
+    assert args.func is cli.cmd_alerts and not args.json and not args.run
+    assert cli.cmd_alerts(args, settings) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 1 and "pair" in lines[0] and "Syria + Vladimir Putin" in lines[0] and "pending" in lines[0]
-    parser = argparse.ArgumentParser()
-    alerts.add_alerts_command(parser.add_subparsers())
-    parsed = parser.parse_args(["alerts", "--since", "2d", "--json"])
-    assert parsed.func is alerts.cmd_alerts and parsed.since == "2d" and parsed.json
+    parsed = cli.build_parser().parse_args(["alerts", "--since", "2d", "--json"])
+    assert parsed.since == "2d" and parsed.json

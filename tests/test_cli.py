@@ -11,7 +11,7 @@ import pytest
 
 from .conftest import FEEDS
 
-COMMANDS = ["fetch", "ingest", "enrich", "evaluate", "setup", "search", "alerts", "briefing"]
+COMMANDS = ["fetch", "ingest", "enrich", "evaluate", "candidates", "setup", "search", "alerts", "briefing", "kibana"]
 
 
 def mediawatch(*args: str, stdin: str | None = None, env: dict[str, str] | None = None):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -57,6 +58,32 @@ def test_kibana_links_plugin_loads_in_airflow(airflow_home) -> None:
     info = {plugin["name"]: plugin for plugin in plugins_manager.get_plugin_info()}
     views = info["mediawatch_kibana_links"]["external_views"]
     assert [view["name"] for view in views] == ["Russia–Syria coverage", "Feed health", "Feeds of this run (Kibana)"]
+
+
+def test_task_settings_read_the_elasticsearch_connection_whole(airflow_home, monkeypatch) -> None:
+    from mediawatch.airflow_adapter import task_settings
+
+    connection = {"conn_type": "elasticsearch", "host": "es.internal", "port": 9243, "schema": "https",
+                  "login": "elastic", "password": "s3cret",
+                  "extra": {"ca_certs": "/etc/ssl/es-ca.pem", "verify_certs": False}}
+    monkeypatch.setenv("AIRFLOW_CONN_ELASTICSEARCH_DEFAULT", json.dumps(connection))
+    settings = task_settings()
+    assert settings.es_url == "https://es.internal:9243"
+    assert (settings.es_user, settings.es_password) == ("elastic", "s3cret")
+    assert settings.es_ca_file == "/etc/ssl/es-ca.pem" and settings.es_verify_certs is False
+
+
+def test_final_library_errors_fail_the_task_without_retries(airflow_home) -> None:
+    from airflow.sdk.exceptions import AirflowFailException
+    from mediawatch.airflow_adapter import airflow_errors
+    from mediawatch.orchestration import FeedFailed
+    from mediawatch.settings import SettingsError
+
+    for error in (FeedFailed("feed x failed: HTTP 404"), SettingsError("MEDIAWATCH_X is unknown")):
+        with pytest.raises(AirflowFailException, match=str(error)), airflow_errors():
+            raise error
+    with pytest.raises(ConnectionError), airflow_errors():  # anything else keeps Airflow's retries
+        raise ConnectionError("Elasticsearch unreachable")
 
 
 def test_ingest_dag_shape(dagbag) -> None:

@@ -66,10 +66,10 @@ def test_committed_files_are_what_the_generator_writes() -> None:
         "seeds/kibana/PANELS.md is stale: run `python -m mediawatch.kibana`")
 
 
-def test_main_regenerates_both_files(tmp_path, capsys) -> None:
-    from mediawatch.kibana.__main__ import main
+def test_the_kibana_command_regenerates_both_files(tmp_path, capsys) -> None:
+    from mediawatch.cli import main
 
-    assert main(["--out-dir", str(tmp_path)]) == 0
+    assert main(["kibana", "--out-dir", str(tmp_path)]) == 0
     assert (tmp_path / kibana.NDJSON_NAME).read_text(encoding="utf-8") == NDJSON.read_text(encoding="utf-8")
     assert (tmp_path / kibana.PANELS_NAME).read_text(encoding="utf-8") == PANELS.read_text(encoding="utf-8")
     assert str(tmp_path / kibana.NDJSON_NAME) in capsys.readouterr().out

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from .constants import LANGUAGES
 from .settings import Settings, SettingsError, load_settings
 from .store import connect
 
@@ -136,6 +137,46 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
+    """List recent alerts (with --run: detect and deliver first)."""
+    from .alerts import deliver_pending, format_alert_line, list_alerts, run_detection
+
+    es = connect(settings)
+    if args.run:
+        from .airflow_adapter import optional_email_sender
+        from .index import setup_indices
+
+        setup_indices(es, settings)
+        _emit(run_detection(es, settings).to_dict())
+        _emit(deliver_pending(es, settings, email_sender=optional_email_sender()).to_dict())
+    docs = list_alerts(es, settings, since=args.since, size=args.size)
+    for doc in docs:
+        print(json.dumps(doc, ensure_ascii=False, default=str) if args.json else format_alert_line(doc))
+    log.info("%d alerts since %s", len(docs), args.since)
+    return 0
+
+
+def cmd_briefing(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the briefing (HTML + PNG charts) for a UTC day (--date) or the last --since."""
+    from datetime import date
+
+    from .briefing import make_briefing, period_for_day, period_since
+
+    period = period_for_day(date.fromisoformat(args.date)) if args.date else period_since(args.since)
+    files = make_briefing(connect(settings), settings, period, Path(args.out))
+    _emit({"period": period.label, **files.to_dict()})
+    return 0
+
+
+def cmd_kibana(args: argparse.Namespace, settings: Settings) -> int:
+    """Regenerate the Kibana saved objects (NDJSON) and their panel table for the default settings."""
+    from .kibana import KIBANA_DIR, write_files
+
+    for path in write_files(Settings(), Path(args.out_dir) if args.out_dir else KIBANA_DIR):
+        print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mediawatch", description="MediaWatch: Russia–Syria media monitoring.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -148,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     fetch = add("fetch", cmd_fetch)
     fetch.add_argument("sources", nargs="+", metavar="URL_OR_FILE")
-    fetch.add_argument("--lang", choices=["ar", "ru", "en"], default="en", help="language prior for detection")
+    fetch.add_argument("--lang", choices=LANGUAGES, default="en", help="language prior for detection")
 
     ingest = add("ingest", cmd_ingest)
     ingest.add_argument("--feeds", help="feed registry YAML (default: MEDIAWATCH_FEEDS_FILE or seeds/feeds.yaml)")
@@ -158,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     enrich = add("enrich", cmd_enrich)
     enrich.add_argument("path", nargs="?", help="text file, or - for stdin (default)")
     enrich.add_argument("--title", default="")
-    enrich.add_argument("--lang", choices=["auto", "ar", "ru", "en"], default="auto")
+    enrich.add_argument("--lang", choices=["auto", *LANGUAGES], default="auto")
 
     evaluate = add("evaluate", cmd_evaluate)
     evaluate.add_argument("--set", choices=["dev", "real", "realtexts"], default="dev",
@@ -175,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     candidates = add("candidates", cmd_candidates)
     candidates.add_argument("--since", default="7d", help="e.g. 12h, 7d, 2w")
-    candidates.add_argument("--lang", choices=["ar", "ru", "en"])
+    candidates.add_argument("--lang", choices=LANGUAGES)
     candidates.add_argument("--size", type=int, default=25)
 
     setup = add("setup", cmd_setup)
@@ -185,15 +226,23 @@ def build_parser() -> argparse.ArgumentParser:
     search = add("search", cmd_search)
     search.add_argument("query")
     search.add_argument("--since", help="e.g. 12h, 7d, 2w")
-    search.add_argument("--lang", choices=["ar", "ru", "en"])
+    search.add_argument("--lang", choices=LANGUAGES)
     search.add_argument("--entity", help="canonical entity name or id, e.g. 'Vladimir Putin' or Q7747")
     search.add_argument("--size", type=int, default=10)
 
-    from .alerts import add_alerts_command
-    from .report import add_briefing_command
+    alerts = add("alerts", cmd_alerts)
+    alerts.add_argument("--since", default="1d", help="created within, e.g. 12h, 1d, 2w, 1m (default 1d)")
+    alerts.add_argument("--size", type=int, default=50)
+    alerts.add_argument("--json", action="store_true", help="print whole alert documents as JSON lines")
+    alerts.add_argument("--run", action="store_true", help="run detection and delivery once before listing")
 
-    add_alerts_command(sub)
-    add_briefing_command(sub)
+    briefing = add("briefing", cmd_briefing)
+    briefing.add_argument("--since", default="1d", help="period ending now, e.g. 12h, 1d, 1w, 1m (default 1d)")
+    briefing.add_argument("--date", help="a whole UTC day instead, YYYY-MM-DD")
+    briefing.add_argument("--out", required=True, help="output directory (created if missing)")
+
+    kibana = add("kibana", cmd_kibana)
+    kibana.add_argument("--out-dir", help="where to write mediawatch.ndjson and PANELS.md (default: seeds/kibana)")
     return parser
 
 

@@ -1,8 +1,8 @@
 """What the DAG tasks call: small functions with plain inputs and outputs (ids and counts only).
 
 Large payloads never travel through XCom: tasks hand each other feed ids and counts, and the
-articles go through Elasticsearch. The only Airflow-specific part is reading the
-``elasticsearch_default`` connection, imported lazily so this module works without Airflow.
+articles go through Elasticsearch. Nothing here imports Airflow: the DAGs build their settings and
+translate errors with :mod:`mediawatch.airflow_adapter`.
 """
 
 from __future__ import annotations
@@ -14,38 +14,14 @@ from typing import Any
 from .feeds import load_feeds
 from .index import setup_indices
 from .ingest import FeedOutcome, ingest_one, load_states, outcomes_from_log, record_run, select_due, summarize
-from .settings import Settings, load_settings
+from .settings import Settings
 from .store import connect
 
 log = logging.getLogger(__name__)
-CONNECTION_ID = "elasticsearch_default"
 
 
-def feed_failed(message: str) -> Exception:
-    """A failed feed is recorded already; under Airflow it fails its task without retries."""
-    try:
-        from airflow.sdk.exceptions import AirflowFailException
-    except ImportError:
-        return RuntimeError(message)
-    return AirflowFailException(message)
-
-
-def task_settings() -> Settings:
-    """MEDIAWATCH_ settings, with the Elasticsearch URL and credentials from the Airflow connection."""
-    settings = load_settings()
-    try:
-        from airflow.sdk import BaseHook
-        from airflow.sdk.exceptions import AirflowNotFoundException
-    except ImportError:
-        return settings
-    try:
-        conn = BaseHook.get_connection(CONNECTION_ID)
-    except AirflowNotFoundException:
-        log.info("no Airflow connection %r; using MEDIAWATCH_ES_URL=%s", CONNECTION_ID, settings.es_url_for_logs)
-        return settings
-    scheme = conn.conn_type if conn.conn_type in {"http", "https"} else (conn.schema or "http")
-    url = f"{scheme}://{conn.host}:{conn.port or 9200}"
-    return settings.with_overrides(es_url=url, es_user=conn.login or "", es_password=conn.password or "")
+class FeedFailed(RuntimeError):
+    """A feed failed; its state and reason are recorded already, so retrying the task now is no use."""
 
 
 def registry_feed_ids(settings: Settings) -> list[str]:
@@ -74,7 +50,7 @@ def ingest_feed_task(settings: Settings, feed_id: str, run_id: str) -> dict[str,
     feeds = {f.id: f for f in load_feeds(settings.feeds_path)}
     outcome: FeedOutcome = ingest_one(feeds[feed_id], settings, connect(settings), run_id)
     if outcome.status == "failed":
-        raise feed_failed(f"feed {feed_id} failed: {outcome.error} (recorded in {settings.index('feeds')})")
+        raise FeedFailed(f"feed {feed_id} failed: {outcome.error} (recorded in {settings.index('feeds')})")
     return {"feed_id": feed_id, "status": outcome.status, "new": outcome.new, "updated": outcome.updated}
 
 
@@ -88,8 +64,6 @@ def finish_run(settings: Settings, run_id: str, started_at: str, due: int, trigg
         log.warning("%d feeds recorded no outcome (task crashed before Elasticsearch was reached?)", missing)
     record_run(es, settings, summary, trigger)
     return summary.public()
-
-
 
 
 def reenrich_task(settings: Settings, params: dict[str, Any], run_id: str) -> dict[str, Any]:

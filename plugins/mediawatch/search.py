@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from elasticsearch import Elasticsearch
@@ -11,8 +13,11 @@ from elasticsearch import Elasticsearch
 from .analysis import search_terms
 from .settings import Settings
 
-_SINCE = re.compile(r"^(\d+)([hdwm])$")
+# The one ``--since`` grammar (search, alerts, candidates, briefing): a positive count of hours, days,
+# weeks or calendar months.
+_SINCE = re.compile(r"^([1-9]\d*)([hdwm])$")
 _UNITS = {"h": "h", "d": "d", "w": "w", "m": "M"}
+_DELTAS = {"h": "hours", "d": "days", "w": "weeks"}
 TEXT_FIELDS = ["title^3", "summary", "text"]
 
 
@@ -26,12 +31,29 @@ class Hit:
     score: float
 
 
-def since_expression(since: str) -> str:
-    """``7d`` -> ``now-7d`` (h, d, w, m=months)."""
+def _since_parts(since: str) -> tuple[int, str]:
     match = _SINCE.match(since.strip())
     if not match:
-        raise ValueError(f"--since must look like 12h, 7d, 2w or 1m, not {since!r}")
-    return f"now-{match.group(1)}{_UNITS[match.group(2)]}"
+        raise ValueError(f"--since must look like 12h, 7d, 2w or 1m (months), not {since!r}")
+    return int(match.group(1)), match.group(2)
+
+
+def since_expression(since: str) -> str:
+    """``7d`` -> ``now-7d`` (h, d, w, m=months): Elasticsearch date math for a range query."""
+    amount, unit = _since_parts(since)
+    return f"now-{amount}{_UNITS[unit]}"
+
+
+def since_start(since: str, now: datetime) -> datetime:
+    """The instant ``since`` before ``now``, as Elasticsearch reads :func:`since_expression`:
+    months are calendar months, the day kept or clamped to the month's last day."""
+    amount, unit = _since_parts(since)
+    if unit != "m":
+        return now - timedelta(**{_DELTAS[unit]: amount})
+    months = now.year * 12 + now.month - 1 - amount
+    year, month = divmod(months, 12)
+    day = min(now.day, calendar.monthrange(year, month + 1)[1])
+    return now.replace(year=year, month=month + 1, day=day)
 
 
 def build_query(text: str, since: str | None = None, language: str | None = None,

@@ -1,23 +1,8 @@
-"""``python -m mediawatch.kibana``: regenerate seeds/kibana/ (NDJSON and panel table)."""
+"""``python -m mediawatch.kibana``: the same as ``python -m mediawatch kibana`` (regenerate seeds/kibana/)."""
 
-from __future__ import annotations
+import sys
 
-import argparse
-from collections.abc import Sequence
-from pathlib import Path
-
-from ..settings import Settings
-from .docs import KIBANA_DIR, write_files
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Regenerate seeds/kibana/ (NDJSON and panel table) for the default settings."""
-    parser = argparse.ArgumentParser(prog="python -m mediawatch.kibana", description=main.__doc__)
-    parser.add_argument("--out-dir", type=Path, default=KIBANA_DIR)
-    for path in write_files(Settings(), parser.parse_args(argv).out_dir):
-        print(path)
-    return 0
-
+from ..cli import main
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(["kibana", *sys.argv[1:]]))
