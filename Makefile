@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-NODE := $(PY) -m mediawatch.devnode
+NODE := $(PY) -m mediawatch.dev.devnode
 CAMEL_TOOLS := camel-tools==1.6.0
 NATASHA := natasha==1.6.0
 AIRFLOW_HOME ?= $(CURDIR)/.airflow
@@ -60,10 +60,10 @@ train: install  ## retrain the shipped tone/sentiment/topic/name models from dat
 	$(PY) -m mediawatch.learn.train
 
 run: install  ## local stack: Elasticsearch node + airflow standalone with the project's DAGs
-	@$(PY) -m mediawatch.devstack up --home $(AIRFLOW_HOME)
+	@$(PY) -m mediawatch.dev.devstack up --home $(AIRFLOW_HOME)
 
 stop:  ## stop what `make run` started
-	@$(PY) -m mediawatch.devstack down --home $(AIRFLOW_HOME)
+	@$(PY) -m mediawatch.dev.devstack down --home $(AIRFLOW_HOME)
 
 demo: install  ## offline demo: index seeds/demo/ into the local node and search it
 	@url=$${MEDIAWATCH_ES_URL:-$$($(NODE) up)} || exit 1; \

@@ -34,7 +34,7 @@ from urllib.parse import quote
 import httpx
 import psutil
 import pytest
-from mediawatch import devstack
+from mediawatch.dev import devstack
 from mediawatch.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]

@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from mediawatch import devnode
+from mediawatch.dev import devnode
 from mediawatch.settings import Settings
 
 # The Airflow standalone stack shared by the REST, scheduler and UI tests (started on first use).

@@ -16,7 +16,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from mediawatch import devnode
+from mediawatch.dev import devnode
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 IS_ROOT = os.geteuid() == 0
@@ -123,7 +123,7 @@ def test_a_clone_in_a_private_directory_starts_and_stops_the_node() -> None:
         env["PYTHONPATH"] = str(clone / "plugins")
 
         def devnode_cli(action: str) -> subprocess.CompletedProcess:
-            return subprocess.run([sys.executable, "-m", "mediawatch.devnode", action], cwd=clone, env=env,
+            return subprocess.run([sys.executable, "-m", "mediawatch.dev.devnode", action], cwd=clone, env=env,
                                   capture_output=True, text=True, timeout=300)
 
         up = devnode_cli("up")

@@ -87,7 +87,7 @@ def _wait(driver: WebDriver, timeout_s: float = 30.0):
 
 def _log_in(driver: WebDriver, stack: AirflowStack) -> None:
     """Open the DAG's page, land on the SimpleAuthManager login form, sign in, come back to the DAG."""
-    from mediawatch.devstack import LOCAL_PASSWORD, LOCAL_USER
+    from mediawatch.dev.devstack import LOCAL_PASSWORD, LOCAL_USER
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
 

@@ -1,7 +1,7 @@
 """The local stack without Docker: the dev Elasticsearch node plus ``airflow standalone``.
 
-    python -m mediawatch.devstack up     # `make run`
-    python -m mediawatch.devstack down   # `make stop`
+    python -m mediawatch.dev.devstack up     # `make run`
+    python -m mediawatch.dev.devstack down   # `make stop`
 
 Airflow runs with this checkout's dags/ and plugins/, its own AIRFLOW_HOME (``.airflow/``),
 and the SimpleAuthManager with a pre-seeded passwords file, so the local login is fixed
@@ -24,7 +24,7 @@ from pathlib import Path
 from . import devnode
 from .devnode import stop_process_group
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 LOCAL_USER = "admin"
 LOCAL_PASSWORD = "mediawatch-local"
 
@@ -122,7 +122,7 @@ def down(home: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mediawatch.devstack", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m mediawatch.dev.devstack", description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=["up", "down"])
     parser.add_argument("--home", default=str(REPO_ROOT / ".airflow"), help="AIRFLOW_HOME for the local stack")
     args = parser.parse_args(argv)

@@ -10,8 +10,8 @@ machine, and each node's config, data and logs live in a cache outside the check
 in ``.es/node.json``. Security is off, the node listens on a free loopback port, and ``down``
 removes its data.
 
-    python -m mediawatch.devnode up      # prints the URL once the cluster is yellow/green
-    python -m mediawatch.devnode down    # stops it and removes its data
+    python -m mediawatch.dev.devnode up      # prints the URL once the cluster is yellow/green
+    python -m mediawatch.dev.devnode down    # stops it and removes its data
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 # Per-machine cache when started by root: the service user must be able to reach it (FHS /var/cache).
 ROOT_CACHE = Path("/var/cache/mediawatch/es")
 # Newest 9.x integ-test-zip that Maven Central served here (9.3+ were refused on 2026-11-29).
@@ -360,7 +360,7 @@ def stop() -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mediawatch.devnode", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m mediawatch.dev.devnode", description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=["up", "down", "status", "url"])
     args = parser.parse_args(argv)
     try:
