@@ -8,14 +8,15 @@ FROM apache/airflow:3.3.2-python3.11
 # The official image installs Python packages as the `airflow` user, never as root.
 USER airflow
 
-# Install the mediawatch package and its pinned dependencies. Only what the build needs is
-# copied first, so editing DAGs or seeds does not invalidate this layer.
+# Install the mediawatch package and its pinned dependencies (seeds/ goes into the package too,
+# see setup.py). Only what the build needs is copied first, so editing DAGs does not invalidate this layer.
 # `apache-airflow==${AIRFLOW_VERSION}` (AIRFLOW_VERSION is set by the base image) keeps pip from
 # moving Airflow while it resolves our dependencies. camel-tools goes in without its heavy
 # dependencies (torch, transformers...): by default only its text utilities are used, and their
 # three dependencies (emoji, regex, six) come with mediawatch.
-COPY --chown=airflow:0 pyproject.toml README.md /tmp/mediawatch/
+COPY --chown=airflow:0 pyproject.toml setup.py README.md /tmp/mediawatch/
 COPY --chown=airflow:0 plugins/ /tmp/mediawatch/plugins/
+COPY --chown=airflow:0 seeds/ /tmp/mediawatch/seeds/
 RUN pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" /tmp/mediawatch \
  && pip install --no-cache-dir --no-deps camel-tools==1.6.0 \
  && rm -rf /tmp/mediawatch

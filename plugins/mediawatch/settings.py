@@ -14,8 +14,17 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 PREFIX = "MEDIAWATCH_"
-# seeds/ sits at the repository root; the package lives in plugins/mediawatch.
-DEFAULT_SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
+
+
+def _default_seeds_dir() -> Path:
+    """The seeds/ an installed package carries (setup.py copies it into the wheel), else the
+    checkout's seeds/ at the repository root (an editable install, or Airflow's plugins/ folder)."""
+    package = Path(__file__).resolve().parent
+    shipped = package / "seeds"
+    return shipped if shipped.is_dir() else package.parents[1] / "seeds"
+
+
+DEFAULT_SEEDS_DIR = _default_seeds_dir()
 
 
 class SettingsError(ValueError):
