@@ -30,8 +30,9 @@ browser:  ## Debian's chromium + chromedriver for the UI test (no browser downlo
 	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; fi
 
-lint: install  ## ruff over the whole tree
+lint: install  ## ruff over the whole tree, mypy over plugins/ (settings in pyproject.toml)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 es-up: install  ## start the local Elasticsearch node; prints its URL
 	@$(NODE) up

@@ -57,7 +57,8 @@ def parse_candidates(response: dict[str, Any]) -> list[Candidate]:
     out = []
     for bucket in response["aggregations"]["names"]["buckets"]:
         hits = bucket["examples"]["hits"]["hits"]
-        entity = next((e for h in hits for e in h["_source"].get("entities", []) if e.get("id") == bucket["key"]), {})
+        mentions = (e for h in hits for e in h["_source"].get("entities", []) if e.get("id") == bucket["key"])
+        entity: dict[str, Any] = next(mentions, {})
         out.append(Candidate(
             id=bucket["key"],
             name=entity.get("name", bucket["key"].split(":", 2)[-1]),
@@ -72,4 +73,4 @@ def parse_candidates(response: dict[str, Any]) -> list[Candidate]:
 def top_candidates(es: Elasticsearch, settings: Settings, since: str | None = "7d", language: str | None = None,
                    size: int = 25) -> list[Candidate]:
     body = candidates_query(since, language, size)
-    return parse_candidates(es.search(index=settings.index("articles"), **body))
+    return parse_candidates(es.search(index=settings.index("articles"), **body).body)

@@ -35,9 +35,9 @@ def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
             fetched = fetch_feed(feed, None, settings, http)
             parsed = parse_feed(fetched, feed, timedelta(seconds=settings.future_tolerance_s)) if fetched.ok else None
             error = fetched.error or (parsed.error if parsed else None)
-            if error:
+            if error or parsed is None:
                 failed += 1
-                log.error("%s: %s", target, error)
+                log.error("%s: %s", target, error or "nothing fetched")
                 continue
             for article in parsed.articles:
                 _emit(article.to_dict())

@@ -53,8 +53,8 @@ def load_feeds(path: Path, only_enabled: bool = True) -> list[Feed]:
     entries, node, document = load_entries(path, "feeds", Feed, extra_keys=("defaults",),
                                            context={"base_dir": path.parent})
     default_poll = int((document.get("defaults") or {}).get("poll_minutes", 15))
-    seen_ids: dict[str, int] = {}
-    seen_urls: dict[str, int] = {}
+    seen_ids: dict[str, int | None] = {}
+    seen_urls: dict[str, int | None] = {}
     feeds: list[Feed] = []
     for index, feed in enumerate(entries):
         line = line_of(node, ["feeds", index])
@@ -72,4 +72,5 @@ def load_feeds(path: Path, only_enabled: bool = True) -> list[Feed]:
 def feed_from_url(url: str, language: Language = "en") -> Feed:
     """An ad-hoc feed for ``mediawatch fetch URL`` (no registry entry needed)."""
     slug = "adhoc"
-    return Feed(id=slug, name=url, url=url, language=language, country="ZZ", kind="international")
+    return Feed.model_validate({"id": slug, "name": url, "url": url, "language": language, "country": "ZZ",
+                                "kind": "international"})

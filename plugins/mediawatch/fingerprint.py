@@ -63,9 +63,8 @@ class _WordRows:
     def minimum(self, words: list[str]) -> np.ndarray:
         """Per-permutation minimum over the rows of ``words`` (repeats allowed)."""
         with self.lock:
-            slots = list(map(self.slot.get, words))
-            if None in slots:
-                slots = self._add(words, slots)
+            known = list(map(self.slot.get, words))
+            slots = self._add(words, known) if None in known else known
             if slots is None:  # more new words than the cache holds
                 return _word_rows(words).min(axis=0)
             rows = self.rows.take(np.fromiter(slots, dtype=np.intp, count=len(slots)), axis=0)

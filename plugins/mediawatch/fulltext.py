@@ -34,8 +34,9 @@ class BlockedURL(ValueError):
     """The URL points at an address full-text fetching must not reach."""
 
 
-def _allow_list(settings: Settings) -> tuple[set[str], list[ipaddress._BaseNetwork]]:
-    hosts, networks = set(), []
+def _allow_list(settings: Settings) -> tuple[set[str], list[ipaddress.IPv4Network | ipaddress.IPv6Network]]:
+    hosts: set[str] = set()
+    networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
     for item in filter(None, (part.strip() for part in settings.allow_private_hosts.split(","))):
         try:
             networks.append(ipaddress.ip_network(item, strict=False))
@@ -64,7 +65,7 @@ def check_url(url: str, settings: Settings) -> None:
     except socket.gaierror as exc:
         raise BlockedURL(f"{url}: cannot resolve {host} ({exc})") from exc
     for info in infos:
-        address = info[4][0]
+        address = str(info[4][0])
         if is_public_address(address):
             continue
         if any(ipaddress.ip_address(address) in network for network in networks):

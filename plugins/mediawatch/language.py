@@ -69,7 +69,7 @@ def _as_language(value: str | None) -> Language | None:
     if not value:
         return None
     code = value.strip().lower()[:2]
-    return code if code in LANGUAGES else None  # type: ignore[return-value]
+    return code if code in LANGUAGES else None
 
 
 def _classify(text: str) -> tuple[Language, float]:

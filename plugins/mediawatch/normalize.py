@@ -111,7 +111,8 @@ def entry_date(entry: dict[str, Any], fetched_at: datetime, future_tolerance: ti
     parsed = _get(entry, "published_parsed") or entry.get("updated_parsed") or _get(entry, "created_parsed")
     if not parsed:
         return fetched_at, "missing"
-    published = datetime(*parsed[:6], tzinfo=UTC)
+    year, month, day, hour, minute, second = parsed[:6]
+    published = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     if published > fetched_at + future_tolerance:
         return fetched_at, "future_clamped"
     return published, "feed"
@@ -187,5 +188,8 @@ def parse_feed(result: FetchResult, feed: Feed, future_tolerance: timedelta = ti
         return outcome
     for entry in parsed.entries:
         item = normalize_entry(entry, feed, result.fetched_at, future_tolerance)
-        (outcome.articles if isinstance(item, Article) else outcome.rejected).append(item)
+        if isinstance(item, Article):
+            outcome.articles.append(item)
+        else:
+            outcome.rejected.append(item)
     return outcome

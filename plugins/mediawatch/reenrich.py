@@ -60,7 +60,7 @@ def iter_pages(es: Elasticsearch, index: str, query: dict[str, Any], page_size: 
         while True:
             response = es.search(pit={"id": pit, "keep_alive": "2m"}, query=query, size=page_size,
                                  sort=[{"_shard_doc": "asc"}], search_after=search_after,
-                                 source=SOURCE_FIELDS)
+                                 source={"includes": SOURCE_FIELDS})
             hits = response["hits"]["hits"]
             if not hits:
                 return

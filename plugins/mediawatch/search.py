@@ -87,7 +87,7 @@ def search(es: Elasticsearch, settings: Settings, text: str, since: str | None =
            language: str | None = None, entity: str | None = None, size: int = 10) -> list[Hit]:
     query = build_query(text, since, language, entity, fields=language_fields(es, settings))
     response = es.search(index=settings.index("articles"), query=query, size=size,
-                         source=["published_at", "source", "language", "title", "url"])
+                         source={"includes": ["published_at", "source", "language", "title", "url"]})
     return [Hit(h["_source"].get("published_at", ""), h["_source"].get("source", ""),
                 h["_source"].get("language", ""), h["_source"].get("title", ""), h["_source"].get("url", ""),
                 h["_score"] or 0.0) for h in response["hits"]["hits"]]

@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 PREFIX = "MEDIAWATCH_"
@@ -75,7 +76,7 @@ class Settings:
         parts = urlsplit(self.es_url)
         if not parts.password and not parts.username:
             return self.es_url
-        host = parts.hostname + (f":{parts.port}" if parts.port else "")
+        host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
         return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
 
     @property
@@ -86,11 +87,11 @@ class Settings:
         """The alias/index name for one of the project's indices (articles, feeds, runs...)."""
         return f"{self.index_prefix}-{name}"
 
-    def with_overrides(self, **changes: object) -> Settings:
+    def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
 
-def _convert(name: str, raw: str, default: object) -> object:
+def _convert(name: str, raw: str, default: Any) -> Any:
     kind = type(default)
     try:
         if isinstance(default, bool):
@@ -109,7 +110,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build settings from ``MEDIAWATCH_*`` variables; unknown ones are reported, not ignored."""
     environ = os.environ if environ is None else environ
     known = {f.name: f for f in fields(Settings)}
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     for key, raw in environ.items():
         if not key.startswith(PREFIX):
             continue

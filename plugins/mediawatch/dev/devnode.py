@@ -372,11 +372,11 @@ def main(argv: list[str] | None = None) -> int:
         elif args.action == "down":
             print("stopped" if stop() else "no node was running", file=sys.stderr)
         else:
-            info = status()
-            if info is None:
+            running = status()
+            if running is None:
                 print("no node running", file=sys.stderr)
                 return 1
-            print(info.url if args.action == "url" else json.dumps(asdict(info)))
+            print(running.url if args.action == "url" else json.dumps(asdict(running)))
     except NodeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -149,7 +149,7 @@ def field_uses(objects: Sequence[dict[str, Any]]) -> list[FieldUse]:
 
 def fields_used(objects: Sequence[dict[str, Any]]) -> dict[str, set[str]]:
     """Data view title (index pattern) -> the fields any panel, search, control or map layer uses."""
-    used = {obj["attributes"]["title"]: set() for obj in objects if obj["type"] == "index-pattern"}
+    used: dict[str, set[str]] = {obj["attributes"]["title"]: set() for obj in objects if obj["type"] == "index-pattern"}
     for use in field_uses(objects):
         used[use.view].add(use.field)
     return used

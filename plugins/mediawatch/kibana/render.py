@@ -86,8 +86,8 @@ def data_view_object(settings: Settings, view: DataView) -> dict[str, Any]:
 
 def saved_search_object(settings: Settings, search: SavedSearch) -> dict[str, Any]:
     """A Discover session: query, columns and sort over one data view named by ``indexRefName``."""
-    source = {"query": _kql(search.kql), "filter": [], "highlightAll": True, "version": True,
-              "indexRefName": "kibanaSavedObjectMeta.searchSourceJSON.index"}
+    source: dict[str, Any] = {"query": _kql(search.kql), "filter": [], "highlightAll": True, "version": True,
+                              "indexRefName": "kibanaSavedObjectMeta.searchSourceJSON.index"}
     attributes = {
         "title": titled(settings, search.title), "description": search.question,
         "columns": list(search.columns), "sort": [list(pair) for pair in search.sort], "grid": {},
