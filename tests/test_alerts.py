@@ -533,7 +533,8 @@ def test_a_tone_drop_toward_russia_in_arabic_alerts(es, settings) -> None:
     assert alert["tone"] == pytest.approx(-0.6, abs=1e-4)
     assert alert["baseline_tone"] == pytest.approx(sum(baseline) / len(baseline), abs=1e-3)
     assert alert["evidence"]["tone"]["baseline_count"] == len(baseline)
-    assert all(s["tone"] == pytest.approx(-0.6, abs=1e-4) for s in alert["evidence"]["stories"])
+    stories = alert["evidence"]["stories"]
+    assert stories and all(s["tone"] == pytest.approx(-0.6, abs=1e-4) for s in stories)
 
 
 @pytest.mark.es

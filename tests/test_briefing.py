@@ -296,4 +296,5 @@ def test_a_day_without_articles_still_gets_a_briefing(es, settings, tmp_path: Pa
     written = files.make_briefing(es, settings, PERIOD, tmp_path / "empty")
     page = written.html.read_text(encoding="utf-8")
     assert "<b>0</b>articles" in page and "No alerts in this period." in page
+    assert set(written.pngs) == set(charts.CHART_NAMES)
     assert all(path.stat().st_size > 5_000 for path in written.pngs.values())

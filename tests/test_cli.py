@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -22,8 +23,8 @@ def mediawatch(*args: str, stdin: str | None = None, env: dict[str, str] | None 
 def test_help_lists_every_subcommand() -> None:
     done = mediawatch("--help")
     assert done.returncode == 0
-    for command in COMMANDS:
-        assert command in done.stdout
+    listed = set(re.findall(r"^    (\S+)", done.stdout, re.MULTILINE))  # argparse's one line per subcommand
+    assert set(COMMANDS) <= listed, set(COMMANDS) - listed
 
 
 def test_fetch_prints_normalized_articles_as_json_lines() -> None:

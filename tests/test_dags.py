@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -45,10 +47,17 @@ def test_every_dag_file_imports_without_errors(dagbag) -> None:
 
 
 def test_dags_are_documented_owned_and_tagged(dagbag) -> None:
+    assert {f"mediawatch_{name}" for name in ("ingest", "backfill", "reenrich", "alerts", "briefing")} <= set(
+        dagbag.dag_ids)
     for dag_id, dag in dagbag.dags.items():
-        assert dag.doc_md and dag_id in dag.doc_md.lower().replace(" ", "_") or dag.doc_md, dag_id
+        # The UI docs are the DAG file's own docstring, titled after the DAG ("### MediaWatch re-enrichment"
+        # for mediawatch_reenrich): letters only, the title contains the id's name.
+        assert dag.doc_md == ast.get_docstring(ast.parse(Path(dag.fileloc).read_text(encoding="utf-8")), clean=False)
+        title = dag.doc_md.strip().splitlines()[0]
+        assert title.startswith("### MediaWatch "), (dag_id, title)
+        assert dag_id.removeprefix("mediawatch_").replace("_", "") in re.sub(r"[^a-z]", "", title.lower()), dag_id
         assert "mediawatch" in dag.tags, dag_id
-        assert all(task.owner == "mediawatch" for task in dag.tasks), dag_id
+        assert dag.tasks and all(task.owner == "mediawatch" for task in dag.tasks), dag_id
 
 
 def test_kibana_links_plugin_loads_in_airflow(airflow_home) -> None:

@@ -69,4 +69,6 @@ def test_canonical_url_is_idempotent(url: str) -> None:
 def test_parse_feed_on_arbitrary_bytes_gives_articles_or_an_error(body: bytes) -> None:
     result = FetchResult(feed_id="fuzz", url="x", status="ok", fetched_at=NOW, body=body)
     parsed = parse_feed(result, FEED)
-    assert parsed.error is not None or all(isinstance(a, Article) for a in parsed.articles)
+    assert parsed.error is None or not parsed.articles  # a feed that is not usable gives no articles
+    assert len(parsed.articles) + len(parsed.rejected) == parsed.entries_seen  # every entry is accounted for
+    assert all(a.url.startswith(("http://", "https://")) and len(a.id) == 40 for a in parsed.articles)

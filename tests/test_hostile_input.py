@@ -98,8 +98,10 @@ def test_localhost_name_is_refused_after_resolution() -> None:
 
 
 def test_allow_list_lets_loopback_through() -> None:
-    check_url("http://127.0.0.1:8000/a", SETTINGS.with_overrides(allow_private_hosts="127.0.0.0/8"))
-    check_url("http://localhost:8000/a", SETTINGS.with_overrides(allow_private_hosts="localhost"))
+    for url, allowed in (("http://127.0.0.1:8000/a", "127.0.0.0/8"), ("http://localhost:8000/a", "localhost")):
+        with pytest.raises(BlockedURL):
+            check_url(url, SETTINGS)
+        assert check_url(url, SETTINGS.with_overrides(allow_private_hosts=allowed)) is None  # no BlockedURL
 
 
 def test_redirect_to_a_private_address_is_refused_on_the_hop(feed_server) -> None:

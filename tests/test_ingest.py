@@ -117,7 +117,7 @@ def test_rerunning_the_same_run_leaves_the_index_identical(es, settings, feed_se
     again = run_ingest(settings, es, feeds=feeds, run_id="run-1", force=True)
     after = all_docs(es, settings)
     assert again.articles["new"] == 0 and again.articles["duplicate"] == 4
-    assert set(after) == set(before)
+    assert set(after) == set(before) and len(before) == 4
     assert all(after[i]["content_hash"] == before[i]["content_hash"] for i in before)
     es.indices.refresh(index=settings.index("fetchlog"))
     assert es.count(index=settings.index("fetchlog"))["count"] == 2, "a re-run overwrites its fetch log"
