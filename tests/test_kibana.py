@@ -194,6 +194,32 @@ def test_co_mention_panels_filter_on_the_country_ids_relevance_uses() -> None:
     assert queries["coverage-with-syria"] == f'entity_ids:"{SYRIA_ID}"'
 
 
+def _terms_columns(panel: dict[str, Any]) -> list[dict[str, Any]]:
+    state = panel["embeddableConfig"]["attributes"]["state"]
+    [layer] = state["datasourceStates"]["formBased"]["layers"].values()
+    return [layer["columns"][cid] for cid in layer["columnOrder"] if layer["columns"][cid]["operationType"] == "terms"]
+
+
+def test_coverage_shows_tone_labels_per_language_and_the_names_off_the_watchlist() -> None:
+    coverage = next(obj for obj in committed_objects() if obj["id"] == "mediawatch-coverage-dashboard")
+    panels = {panel["panelIndex"]: panel for panel in panels_of(coverage)}
+    for side in ("russia", "syria"):
+        panel = panels[f"coverage-tone-labels-{side}"]
+        visualization = panel["embeddableConfig"]["attributes"]["state"]["visualization"]
+        [layer] = visualization["layers"]
+        assert visualization["preferredSeriesType"] == "bar_stacked" and "splitAccessor" in layer
+        assert [c["sourceField"] for c in _terms_columns(panel)] == ["language", f"tone_label_{side}"]
+    names = panels["coverage-unlinked-names"]
+    assert names["title"] == "Names not on the watchlist"
+    assert names["embeddableConfig"]["attributes"]["visualizationType"] == "lnsDatatable"
+    entity, language = _terms_columns(names)
+    assert (entity["sourceField"], language["sourceField"]) == ("entity_ids", "language")
+    assert entity["params"]["include"] == ["ner:.*"] and entity["params"]["includeIsRegex"] is True
+    assert all(not c["params"]["include"] for obj in committed_objects() if obj["type"] == "dashboard"
+               for p in panels_of(obj) if p["type"] == "lens" and p["panelIndex"] != "coverage-unlinked-names"
+               for c in _terms_columns(p))  # the other panels keep every value
+
+
 def test_kql_fields_skips_quoted_values() -> None:
     assert kql_fields('relevant:true and entity_names:"Foo: bar" or not language : ar') == [
         "relevant", "entity_names", "language"]
@@ -201,9 +227,9 @@ def test_kql_fields_skips_quoted_values() -> None:
 
 def test_fields_used_reads_every_kind_of_use() -> None:
     used = fields_used(committed_objects())
-    assert {"published_at", "language", "kind", "tone_russia", "tone_syria", "persons", "organizations",
-            "locations", "entity_names", "entity_ids", "topics", "location_points", "url", "relevant",
-            "source", "country"} <= used["mediawatch-articles"]
+    assert {"published_at", "language", "kind", "tone_russia", "tone_syria", "tone_label_russia", "tone_label_syria",
+            "persons", "organizations", "locations", "entity_names", "entity_ids", "topics", "location_points", "url",
+            "relevant", "source", "country"} <= used["mediawatch-articles"]
     feed_state = {"feed_id", "last_error", "failing_since", "consecutive_failures", "status"}
     assert feed_state <= used["mediawatch-feeds"]
     assert {"fetched_at", "status", "feed_id", "new"} <= used["mediawatch-fetchlog"]

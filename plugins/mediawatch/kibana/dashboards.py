@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..constants import RUSSIA_ID as RUSSIA
 from ..constants import SYRIA_ID as SYRIA
+from ..constants import TONE_LABEL_FIELDS, TONE_LABELS, UNLINKED_PREFIX
 from .specs import Bucket, Chart, Dashboard, DataView, MapPanel, Metric, SavedSearch, SearchPanel
 
 DATA_VIEWS = (
@@ -68,6 +69,25 @@ def _tone(country: str, field_name: str) -> Metric:
     return Metric("average", field_name, f"Average tone toward {country}")
 
 
+def _tone_labels(country: str) -> Chart:
+    """Articles per language, stacked by their tone label toward ``country`` (negative/neutral/positive)."""
+    return Chart(f"coverage-tone-labels-{country.lower()}", f"Tone labels toward {country} by language",
+                 f"How many articles in each language portray {country} negatively, neutrally or positively?",
+                 "articles", "xy", (ARTICLE_COUNT,),
+                 (BY_LANGUAGE, Bucket("terms", TONE_LABEL_FIELDS[country], f"Tone toward {country}",
+                                      size=len(TONE_LABELS))))
+
+
+# Names the enricher found off the watchlist (python -m mediawatch candidates lists them with examples).
+UNLINKED_NAMES = Chart(
+    "coverage-unlinked-names", "Names not on the watchlist",
+    "Which names off the watchlist come up most, and in which languages? (candidates for seeds/entities.yaml)",
+    "articles", "table", (ARTICLE_COUNT,),
+    (Bucket("terms", "entity_ids", "Name (ner:<type>:<name>)", size=20, include_pattern=f"{UNLINKED_PREFIX}.*"),
+     BY_LANGUAGE),
+    size=(48, 15))
+
+
 COVERAGE = Dashboard(
     "coverage", "Russia–Syria coverage",
     "Relevant Russia–Syria coverage in Arabic, Russian and English outlets: volume, tone, people, topics"
@@ -98,6 +118,8 @@ COVERAGE = Dashboard(
         _over_time("coverage-tone-syria", "Tone toward Syria by language",
                    "Do Arabic, Russian and English media portray Syria differently, and is it changing?",
                    _tone("Syria", "tone_syria"), BY_LANGUAGE, "line"),
+        _tone_labels("Russia"),
+        _tone_labels("Syria"),
         _top("coverage-persons", "Top persons", "Who is mentioned most?", "persons", "Person"),
         _top("coverage-organizations", "Top organizations", "Which organizations are mentioned most?",
              "organizations", "Organization"),
@@ -109,6 +131,7 @@ COVERAGE = Dashboard(
         _top("coverage-with-syria", "Mentioned together with Syria",
              "Who and what appears in the articles that mention Syria?", "entity_names", "Entity",
              f'entity_ids:"{SYRIA}"', ("Syria",), (24, 15)),
+        UNLINKED_NAMES,
         _over_time("coverage-topics", "Topics over time",
                    "Which themes (bases, wheat, debt, reconstruction...) dominate, and when?",
                    ARTICLE_COUNT, Bucket("terms", "topics", "Topic", size=16), size=(32, 15)),

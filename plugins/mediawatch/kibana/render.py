@@ -164,8 +164,8 @@ def _bucket_column(bucket: Bucket, order_by: str) -> dict[str, Any]:
                 "params": {"interval": "auto", "includeEmptyRows": True, "dropPartials": False}}
     params = {"size": bucket.size, "orderBy": {"type": "column", "columnId": order_by},
               "orderDirection": "desc", "otherBucket": False, "missingBucket": False,
-              "parentFormat": {"id": "terms"}, "include": [], "exclude": list(bucket.exclude),
-              "includeIsRegex": False, "excludeIsRegex": False}
+              "parentFormat": {"id": "terms"}, "include": [bucket.include_pattern] if bucket.include_pattern else [],
+              "exclude": list(bucket.exclude), "includeIsRegex": bool(bucket.include_pattern), "excludeIsRegex": False}
     return {**common, "dataType": "string", "operationType": "terms", "scale": "ordinal", "params": params}
 
 

@@ -39,6 +39,7 @@ class Bucket:
     label: str = ""
     size: int = 10
     exclude: tuple[str, ...] = ()
+    include_pattern: str = ""  # only terms matching this regular expression (Lens "include values")
 
 
 @dataclass(frozen=True)
