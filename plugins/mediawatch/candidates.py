@@ -12,10 +12,10 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
+from .constants import LANGUAGES, UNLINKED_PREFIX
 from .search import since_expression
 from .settings import Settings
 
-UNLINKED_PREFIX = "ner:"
 EXAMPLES = 3
 
 
@@ -45,7 +45,7 @@ def candidates_query(since: str | None, language: str | None, size: int) -> dict
         "aggs": {"names": {
             "terms": {"field": "entity_ids", "include": f"{UNLINKED_PREFIX}.*", "size": size},
             "aggs": {
-                "languages": {"terms": {"field": "language", "size": 3}},
+                "languages": {"terms": {"field": "language", "size": len(LANGUAGES)}},
                 "examples": {"top_hits": {"size": EXAMPLES, "_source": ["url", "entities"],
                                           "sort": [{"published_at": {"order": "desc"}}]}},
             },

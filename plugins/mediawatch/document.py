@@ -11,6 +11,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from .analysis import search_terms
+from .constants import TONE_FIELDS, TONE_LABEL_FIELDS
 from .records import Article
 
 if TYPE_CHECKING:
@@ -59,10 +60,8 @@ def enrichment_fields(enrichment: dict[str, Any], enriched_at: str) -> dict[str,
         "sentiment_label": enrichment["sentiment"]["label"],
         "sentiment_score": enrichment["sentiment"]["score"],
         "sentiment_method": enrichment["sentiment"]["method"],
-        "tone_russia": enrichment["tone"].get("Russia"),
-        "tone_syria": enrichment["tone"].get("Syria"),
-        "tone_label_russia": enrichment.get("tone_labels", {}).get("Russia"),
-        "tone_label_syria": enrichment.get("tone_labels", {}).get("Syria"),
+        **{field: enrichment["tone"].get(side) for side, field in TONE_FIELDS.items()},
+        **{field: enrichment.get("tone_labels", {}).get(side) for side, field in TONE_LABEL_FIELDS.items()},
         "topics": enrichment.get("topics", []),
         "relevance_score": enrichment["relevance"]["score"],
         "relevant": enrichment["relevance"]["relevant"],

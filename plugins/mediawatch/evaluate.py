@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from mediawatch.constants import LANGUAGES, Language
 from mediawatch.enrich.pipeline import Enricher, Enrichment
 from mediawatch.seedfile import StrictModel, load_entries
 
@@ -23,14 +24,13 @@ from mediawatch.seedfile import StrictModel, load_entries
 DEFAULT_ARTICLES_PATH = Path(__file__).resolve().parents[2] / "tests" / "data" / "annotated_articles.yaml"
 ENTITY_TYPES = ("person", "organization", "location")
 LABELS = ("positive", "neutral", "negative")
-LANGUAGES = ("ar", "ru", "en")
 # Gold ids missing from the watchlist are scored as misses under this type.
 UNKNOWN_TYPE = "unknown"
 
 
 class AnnotatedArticle(StrictModel):
     id: str = Field(min_length=1)
-    language: Literal["ar", "ru", "en"]
+    language: Language
     title: str = ""
     text: str
     entities: tuple[str, ...] = ()

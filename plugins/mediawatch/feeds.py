@@ -7,9 +7,11 @@ from typing import Literal
 
 from pydantic import AnyUrl, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from .constants import Language
 from .seedfile import SeedError, line_of, load_entries
 
-Language = Literal["ar", "ru", "en"]
+# Poll interval of a feed whose entry and registry (``defaults: poll_minutes``) name none.
+DEFAULT_POLL_MINUTES = 15
 Kind = Literal["state", "private", "opposition", "international", "search"]
 
 
@@ -52,7 +54,7 @@ def load_feeds(path: Path, only_enabled: bool = True) -> list[Feed]:
     """Load and validate the registry; ids and URLs must be unique. Errors name the line."""
     entries, node, document = load_entries(path, "feeds", Feed, extra_keys=("defaults",),
                                            context={"base_dir": path.parent})
-    default_poll = int((document.get("defaults") or {}).get("poll_minutes", 15))
+    default_poll = int((document.get("defaults") or {}).get("poll_minutes", DEFAULT_POLL_MINUTES))
     seen_ids: dict[str, int | None] = {}
     seen_urls: dict[str, int | None] = {}
     feeds: list[Feed] = []

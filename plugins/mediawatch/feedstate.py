@@ -11,7 +11,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from .feeds import Feed
+from .feeds import DEFAULT_POLL_MINUTES, Feed
 from .fetch import FetchResult
 from .settings import Settings
 
@@ -48,7 +48,7 @@ def next_state(previous: dict[str, Any] | None, feed: Feed, result: FetchResult,
     if error:
         failures = int(previous.get("consecutive_failures") or 0) + 1
         delay = backoff_seconds(failures, settings, rng or random.Random(), result.retry_after_s)
-        delay = max(delay, (feed.poll_minutes or 15) * 60)
+        delay = max(delay, (feed.poll_minutes or DEFAULT_POLL_MINUTES) * 60)
         state.update(status="failed", last_error=error, last_error_at=now.isoformat(),
                      failing_since=previous.get("failing_since") or now.isoformat(),
                      consecutive_failures=failures, last_success_at=previous.get("last_success_at"),
@@ -60,5 +60,5 @@ def next_state(previous: dict[str, Any] | None, feed: Feed, result: FetchResult,
                  last_error_at=previous.get("last_error_at"),
                  etag=result.etag if result.status == "ok" else previous.get("etag"),
                  last_modified=result.last_modified if result.status == "ok" else previous.get("last_modified"),
-                 next_fetch_at=(now + timedelta(minutes=feed.poll_minutes or 15)).isoformat())
+                 next_fetch_at=(now + timedelta(minutes=feed.poll_minutes or DEFAULT_POLL_MINUTES)).isoformat())
     return state

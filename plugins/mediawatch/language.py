@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Literal
 
-Language = Literal["ar", "ru", "en"]
-LANGUAGES: tuple[Language, ...] = ("ar", "ru", "en")
+from .constants import LANGUAGES, Language
+
 DEFAULT_LANGUAGE: Language = "en"
 
 # Letters only: digits, punctuation and diacritics say nothing about the language.

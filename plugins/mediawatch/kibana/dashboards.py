@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..constants import RUSSIA_ID as RUSSIA
 from ..constants import SYRIA_ID as SYRIA
-from ..constants import TONE_LABEL_FIELDS, TONE_LABELS, UNLINKED_PREFIX
+from ..constants import TONE_FIELDS, TONE_LABEL_FIELDS, TONE_LABELS, UNLINKED_PREFIX
 from .specs import Bucket, Chart, Dashboard, DataView, MapPanel, Metric, SavedSearch, SearchPanel
 
 DATA_VIEWS = (
@@ -38,7 +38,7 @@ RELEVANT_RU = SavedSearch(
 NEGATIVE_TONE = SavedSearch(
     "negative-tone", "Negative tone", "Which relevant articles read most negative, and toward whom?",
     "articles", "relevant:true and sentiment_label:negative",
-    ("source", "language", "title", "url", "sentiment_score", "tone_russia", "tone_syria"),
+    ("source", "language", "title", "url", "sentiment_score", *TONE_FIELDS.values()),
     (("sentiment_score", "asc"),))
 FAILING_FEEDS = SavedSearch(
     "failing-feeds", "Failing feeds", "Which feeds fail right now, since when, and with what error?",
@@ -65,8 +65,8 @@ def _headline(key: str, title: str, question: str, view: str, metric: Metric, kq
     return Chart(key, title, question, view, "metric", (metric,), kql=kql, size=(12, 6))
 
 
-def _tone(country: str, field_name: str) -> Metric:
-    return Metric("average", field_name, f"Average tone toward {country}")
+def _tone(country: str) -> Metric:
+    return Metric("average", TONE_FIELDS[country], f"Average tone toward {country}")
 
 
 def _tone_labels(country: str) -> Chart:
@@ -102,10 +102,10 @@ COVERAGE = Dashboard(
                   Metric("unique_count", "source", "Outlets")),
         _headline("coverage-tone-russia-avg", "Tone toward Russia",
                   "How warm or cold is the coverage of Russia overall?", "articles",
-                  _tone("Russia", "tone_russia")),
+                  _tone("Russia")),
         _headline("coverage-tone-syria-avg", "Tone toward Syria",
                   "How warm or cold is the coverage of Syria overall?", "articles",
-                  _tone("Syria", "tone_syria")),
+                  _tone("Syria")),
         _over_time("coverage-volume-language", "Volume by language",
                    "How much did Arabic, Russian and English media publish, and when?",
                    ARTICLE_COUNT, BY_LANGUAGE),
@@ -114,10 +114,10 @@ COVERAGE = Dashboard(
                    " search feeds?", ARTICLE_COUNT, Bucket("terms", "kind", "Outlet kind", size=5)),
         _over_time("coverage-tone-russia", "Tone toward Russia by language",
                    "Do Arabic, Russian and English media portray Russia differently, and is it changing?",
-                   _tone("Russia", "tone_russia"), BY_LANGUAGE, "line"),
+                   _tone("Russia"), BY_LANGUAGE, "line"),
         _over_time("coverage-tone-syria", "Tone toward Syria by language",
                    "Do Arabic, Russian and English media portray Syria differently, and is it changing?",
-                   _tone("Syria", "tone_syria"), BY_LANGUAGE, "line"),
+                   _tone("Syria"), BY_LANGUAGE, "line"),
         _tone_labels("Russia"),
         _tone_labels("Syria"),
         _top("coverage-persons", "Top persons", "Who is mentioned most?", "persons", "Person"),
