@@ -2,7 +2,8 @@
 
 Requests are forwarded byte for byte to the real node; a test can stop the proxy (the
 client then finds nothing listening, as when Elasticsearch goes down), start it again on the
-same port, or make the next N ``_bulk`` requests answer 429 as an overloaded cluster does.
+same port, make the next N ``_bulk`` requests answer 429 as an overloaded cluster does, or make
+every ``_bulk`` request answer a chosen status (``bulk_status = 503``) until it is reset.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class FaultProxy:
         parts = urlsplit(upstream)
         self.upstream_host, self.upstream_port = parts.hostname, parts.port
         self.reject_bulk = 0
+        self.bulk_status: int | None = None
         self.bulk_requests = 0
         self.rejected = 0
         self.port = 0
@@ -74,6 +76,13 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if "/_bulk" in self.path:
                 proxy.bulk_requests += 1
+                if proxy.bulk_status:
+                    self._send(proxy.bulk_status, [("Content-Type", "application/json"),
+                                                   ("X-Elastic-Product", "Elasticsearch")],
+                               json.dumps({"error": {"type": "unavailable_shards_exception",
+                                                     "reason": "answered by the fault proxy"},
+                                           "status": proxy.bulk_status}).encode())
+                    return
                 if proxy.rejected < proxy.reject_bulk:
                     proxy.rejected += 1
                     self._send(429, [("Content-Type", "application/json"), ("X-Elastic-Product", "Elasticsearch")],

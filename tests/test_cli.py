@@ -12,7 +12,8 @@ import pytest
 
 from .conftest import FEEDS
 
-COMMANDS = ["fetch", "ingest", "enrich", "evaluate", "candidates", "setup", "search", "alerts", "briefing", "kibana"]
+COMMANDS = ["fetch", "ingest", "enrich", "evaluate", "candidates", "setup", "search", "alerts", "briefing", "kibana",
+            "deadletters", "retention"]
 
 
 def mediawatch(*args: str, stdin: str | None = None, env: dict[str, str] | None = None):
@@ -80,3 +81,26 @@ def test_ingest_and_search_find_clitic_and_inflected_forms(settings) -> None:
     by_entity = mediawatch("search", "", "--entity", "Sergey Lavrov", env=env)
     assert by_entity.stdout.count("https://") == 1 and "Лавров" in by_entity.stdout
 
+
+
+@pytest.mark.es
+def test_ingest_exit_codes_say_why_a_run_did_not_finish(settings, es, tmp_path) -> None:
+    env = {"MEDIAWATCH_ES_URL": settings.es_url, "MEDIAWATCH_INDEX_PREFIX": settings.index_prefix}
+    registry = tmp_path / "feeds.yaml"
+    registry.write_text(f"feeds:\n  - {{id: gone, name: Gone, url: '{(tmp_path / 'missing.xml').as_uri()}',"
+                        " language: en, country: SY, kind: state}\n")
+    no_feed = mediawatch("ingest", "--feeds", str(registry), env=env)
+    assert no_feed.returncode == 4, no_feed.stderr
+    assert json.loads(no_feed.stdout)["feeds"]["failed"] == 1 and "none of the 1 due feeds" in no_feed.stderr
+
+    es.indices.put_settings(index=settings.index("articles"), settings={"index.blocks.write": True})
+    try:
+        refused = mediawatch("ingest", "--feeds", "seeds/demo/feeds.yaml", env=env)
+    finally:
+        es.indices.put_settings(index=settings.index("articles"), settings={"index.blocks.write": None})
+    assert refused.returncode == 3, refused.stderr
+    assert "write block (index.blocks.write)" in json.loads(refused.stdout)["refused"]
+    assert refused.stderr.count("refuses writes") == 1, "said once"
+
+    down = mediawatch("ingest", env={**env, "MEDIAWATCH_ES_URL": "http://127.0.0.1:9", "MEDIAWATCH_ES_TIMEOUT_S": "2"})
+    assert down.returncode == 3 and "unreachable" in down.stderr

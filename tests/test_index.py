@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 from mediawatch import index as index_module
-from mediawatch.index import IndexSpec, alias_targets, detect_analysis, index_specs, setup_indices
+from mediawatch.index import IndexSpec, alias_targets, concrete_name, detect_analysis, index_specs, setup_indices
 from mediawatch.store import index_action, make_client, write_bulk
 
 pytestmark = pytest.mark.es
@@ -17,8 +17,10 @@ def test_setup_creates_versioned_indices_behind_aliases_and_is_idempotent(settin
     es = make_client(settings)
     first = setup_indices(es, settings)
     assert any("created" in action for action in first.actions)
-    for name in ("articles", "feeds", "fetchlog", "deadletter", "runs", "alerts"):
-        assert alias_targets(es, settings.index(name)) == [f"{settings.index(name)}-v1"]
+    specs = index_specs(detect_analysis(es))
+    assert {spec.name for spec in specs} == {"articles", "feeds", "fetchlog", "deadletter", "runs", "alerts"}
+    for spec in specs:  # -v<N>, or -v<N>-000001 for the rollover-managed logs
+        assert alias_targets(es, settings.index(spec.name)) == [concrete_name(settings, spec)]
     mapping_before = es.indices.get_mapping(index=settings.index("articles"))
     second = setup_indices(es, settings)
     assert second.actions == []

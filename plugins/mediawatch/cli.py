@@ -12,8 +12,14 @@ from pathlib import Path
 from .constants import LANGUAGES
 from .settings import Settings, SettingsError, load_settings
 from .store import connect
+from .writefaults import StoreUnavailable
 
 log = logging.getLogger("mediawatch")
+
+# Exit codes (README, "Command line"): 0 done; 1 an error; 2 a bad MEDIAWATCH_ setting;
+# 3 Elasticsearch unreachable or refusing writes (nothing lost: run again once it is fixed);
+# 4 ingest could fetch none of the due feeds.
+EXIT_ERROR, EXIT_SETTINGS, EXIT_ELASTICSEARCH, EXIT_NO_FEED = 1, 2, 3, 4
 
 
 def _emit(obj: object) -> None:
@@ -74,6 +80,12 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     feeds = load_feeds(Path(args.feeds) if args.feeds else settings.feeds_path)
     summary = run_ingest(settings, es, feeds=feeds, limit=args.limit, force=args.force)
     _emit(summary.public())
+    if summary.refused:
+        return EXIT_ELASTICSEARCH
+    attempted = summary.feeds["ok"] + summary.feeds["not_modified"] + summary.feeds["failed"]
+    if attempted and not summary.feeds["ok"] + summary.feeds["not_modified"]:
+        log.error("none of the %d due feeds could be fetched", attempted)
+        return EXIT_NO_FEED
     return 0
 
 
@@ -177,6 +189,52 @@ def cmd_kibana(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_deadletters_list(args: argparse.Namespace, settings: Settings) -> int:
+    """List dead letters, newest first, as JSON lines (without their payload)."""
+    from .deadletters import list_letters
+
+    letters = list_letters(connect(settings), settings, since=args.since, reason=args.reason, size=args.size)
+    for letter in letters:
+        _emit(letter)
+    log.info("%d dead letters", len(letters))
+    return 0
+
+
+def cmd_deadletters_replay(args: argparse.Namespace, settings: Settings) -> int:
+    """Re-enrich and re-index the refused articles of the open dead letters, and mark each letter."""
+    from .deadletters import replay
+    from .index import setup_indices
+
+    es = connect(settings)
+    setup_indices(es, settings)
+    _emit(replay(es, settings, since=args.since, reason=args.reason, dry_run=args.dry_run).to_dict())
+    return 0
+
+
+def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
+    """Roll the logs over and delete their backing indices past retention (where the cluster has no ILM)."""
+    from .retention import apply_retention
+
+    _emit(apply_retention(connect(settings), settings, dry_run=args.dry_run).to_dict())
+    return 0
+
+
+def add_deadletters_commands(sub: argparse._SubParsersAction) -> None:
+    """``deadletters list`` and ``deadletters replay``, with the same selection options."""
+    group = sub.add_parser("deadletters", help="list or replay dead letters (documents the index refused)",
+                           description="Documents the index refused for their content, kept with the reason.")
+    actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for name, func in (("list", cmd_deadletters_list), ("replay", cmd_deadletters_replay)):
+        command = actions.add_parser(name, help=func.__doc__, description=func.__doc__)
+        command.set_defaults(func=func)
+        command.add_argument("--since", help="failed within, e.g. 12h, 7d, 2w, 1m (default: any time)")
+        command.add_argument("--reason", help="only letters whose reason contains these words")
+        if name == "list":
+            command.add_argument("--size", type=int, default=100)
+        else:
+            command.add_argument("--dry-run", action="store_true", help="count what would be replayed; write nothing")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mediawatch", description="MediaWatch: Russia–Syria media monitoring.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -241,6 +299,10 @@ def build_parser() -> argparse.ArgumentParser:
     briefing.add_argument("--date", help="a whole UTC day instead, YYYY-MM-DD")
     briefing.add_argument("--out", required=True, help="output directory (created if missing)")
 
+    add_deadletters_commands(sub)
+    retention = add("retention", cmd_retention)
+    retention.add_argument("--dry-run", action="store_true", help="say what would be rolled over and deleted")
+
     kibana = add("kibana", cmd_kibana)
     kibana.add_argument("--out-dir", help="where to write mediawatch.ndjson and PANELS.md (default: seeds/kibana)")
     return parser
@@ -255,9 +317,12 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args, settings)
     except SettingsError as exc:
         log.error("configuration: %s", exc)
-        return 2
+        return EXIT_SETTINGS
+    except StoreUnavailable as exc:  # unreachable, or refusing writes (WritesRefused)
+        log.error("%s", exc)
+        return EXIT_ELASTICSEARCH
     except Exception as exc:  # the CLI reports; tracebacks only with -v
         if args.verbose:
             raise
         log.error("%s: %s", type(exc).__name__, exc)
-        return 1
+        return EXIT_ERROR

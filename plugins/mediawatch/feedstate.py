@@ -31,6 +31,35 @@ def backoff_seconds(failures: int, settings: Settings, rng: random.Random,
     return max(delay, retry_after_s or 0.0)
 
 
+def _fetch_fields(feed: Feed, result: FetchResult, bozo_reason: str | None = None, entries: int = 0,
+                  articles: int = 0) -> dict[str, Any]:
+    return {
+        "feed_id": feed.id, "name": feed.name, "url": str(feed.url), "language": feed.language,
+        "country": feed.country, "kind": feed.kind, "enabled": feed.enabled,
+        "http_status": result.http_status, "last_fetch_at": result.fetched_at.isoformat(),
+        "elapsed_ms": result.elapsed_ms, "entries_last_fetch": entries, "articles_last_fetch": articles,
+        "bozo_reason": bozo_reason, "retry_after_s": result.retry_after_s,
+    }
+
+
+def refused_state(previous: dict[str, Any] | None, feed: Feed, result: FetchResult, reason: str) -> dict[str, Any]:
+    """The feed's state when Elasticsearch refused to store its articles.
+
+    ``failed`` with the reason, but the feed is not to blame: ETag and Last-Modified stay as
+    they were (the next run downloads the articles again), the failure count and backoff are
+    untouched, and the feed is due again at once.
+    """
+    previous = previous or {}
+    now = result.fetched_at.isoformat()
+    state = _fetch_fields(feed, result)
+    state.update(status="failed", last_error=reason, last_error_at=now,
+                 failing_since=previous.get("failing_since") or now,
+                 consecutive_failures=int(previous.get("consecutive_failures") or 0),
+                 last_success_at=previous.get("last_success_at"), etag=previous.get("etag"),
+                 last_modified=previous.get("last_modified"), next_fetch_at=now)
+    return state
+
+
 def next_state(previous: dict[str, Any] | None, feed: Feed, result: FetchResult, settings: Settings,
                error: str | None = None, bozo_reason: str | None = None, entries: int = 0, articles: int = 0,
                rng: random.Random | None = None) -> dict[str, Any]:
@@ -38,13 +67,7 @@ def next_state(previous: dict[str, Any] | None, feed: Feed, result: FetchResult,
     previous = previous or {}
     now = result.fetched_at
     error = error or result.error
-    state: dict[str, Any] = {
-        "feed_id": feed.id, "name": feed.name, "url": str(feed.url), "language": feed.language,
-        "country": feed.country, "kind": feed.kind, "enabled": feed.enabled,
-        "http_status": result.http_status, "last_fetch_at": now.isoformat(), "elapsed_ms": result.elapsed_ms,
-        "entries_last_fetch": entries, "articles_last_fetch": articles, "bozo_reason": bozo_reason,
-        "retry_after_s": result.retry_after_s,
-    }
+    state = _fetch_fields(feed, result, bozo_reason, entries, articles)
     if error:
         failures = int(previous.get("consecutive_failures") or 0) + 1
         delay = backoff_seconds(failures, settings, rng or random.Random(), result.retry_after_s)

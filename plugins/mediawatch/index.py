@@ -5,11 +5,17 @@ A mapping change bumps ``N``; ``setup --migrate`` creates the new index, copies 
 with scan + bulk (the reindex module is not on every cluster), swaps the alias in one
 atomic call, then copies what was written to the old index meanwhile. The alias always
 points at a complete index.
+
+The append-only logs (fetch log, dead letters, runs) are rollover-managed instead: backing
+indices ``<prefix>-<name>-v<N>-000001``, ``-000002``... behind a write alias. Retention deletes
+old backing indices only, never the write index (ILM's delete phase comes after its rollover;
+without ILM, :mod:`mediawatch.retention` does the same by hand).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -118,13 +124,17 @@ DEADLETTER_MAPPING = {
         "stage": KEYWORD, "reason": {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 1024}}},
         "error_type": KEYWORD, "source": KEYWORD, "doc_id": KEYWORD, "failed_at": DATE,
         "run_id": KEYWORD, "payload": STORED_ONLY,
+        # set by `mediawatch deadletters replay`: replayed | superseded | failed
+        "replay_status": KEYWORD, "replayed_at": DATE, "replay_run_id": KEYWORD,
+        "replay_error": {"type": "keyword", "ignore_above": 2048},
     },
 }
 
 RUNS_MAPPING = {
     "dynamic": False,
     "properties": {
-        "run_id": KEYWORD, "trigger": KEYWORD, "status": KEYWORD, "started_at": DATE, "finished_at": DATE,
+        "run_id": KEYWORD, "trigger": KEYWORD, "status": KEYWORD, "error": {"type": "keyword", "ignore_above": 2048},
+        "started_at": DATE, "finished_at": DATE,
         "duration_s": FLOAT, "feeds_ok": INT, "feeds_not_modified": INT, "feeds_failed": INT,
         "feeds_skipped": INT, "articles_new": INT, "articles_updated": INT, "articles_duplicate": INT,
         "articles_rejected": INT, "articles_seen": INT,
@@ -144,15 +154,30 @@ ALERTS_MAPPING = {
 }
 
 
+# When a log's write index is rolled over (ILM's rollover action, or `mediawatch retention`):
+# a month of fetch log is ~400 k lines at today's 47 feeds every 15 minutes, far below the size cap.
+ROLLOVER_MAX_AGE_DAYS = 30
+ROLLOVER_MAX_PRIMARY_SHARD_SIZE = "10gb"
+# The rollover API names the next index by incrementing a trailing -NNNNNN.
+FIRST_GENERATION = "000001"
+
+
 @dataclass(frozen=True)
 class IndexSpec:
     name: str
     version: int
     mappings: dict[str, Any]
-    # Days kept where the cluster has ILM. Articles have none on purpose: they are the archive,
-    # and rollover would break in-place updates by id (an update after a rollover would land as a
-    # second copy in the new write index).
+    # Append-only logs: rollover-managed backing indices, deleted ``retention_days`` after their
+    # rollover, judged by ``time_field``. Articles have none on purpose: they are the archive, and
+    # rollover would break in-place updates by id (an update after a rollover would land as a
+    # second copy in the new write index). Alerts neither: they are updated on delivery and
+    # de-duplicated by id.
     retention_days: int | None = None
+    time_field: str | None = None
+
+    @property
+    def rolls_over(self) -> bool:
+        return self.retention_days is not None
 
 
 def index_specs(analysis: Analysis) -> list[IndexSpec]:
@@ -160,31 +185,84 @@ def index_specs(analysis: Analysis) -> list[IndexSpec]:
     return [
         IndexSpec("articles", 2, articles_mapping(analysis)),  # v2: tone labels
         IndexSpec("feeds", 1, FEEDS_MAPPING),
-        IndexSpec("fetchlog", 1, FETCHLOG_MAPPING, retention_days=90),
-        IndexSpec("deadletter", 1, DEADLETTER_MAPPING, retention_days=180),
-        IndexSpec("runs", 1, RUNS_MAPPING, retention_days=365),
+        # v2 of the logs: rollover-managed; dead letters carry their replay, runs their error
+        IndexSpec("fetchlog", 2, FETCHLOG_MAPPING, retention_days=90, time_field="fetched_at"),
+        IndexSpec("deadletter", 2, DEADLETTER_MAPPING, retention_days=180, time_field="failed_at"),
+        IndexSpec("runs", 2, RUNS_MAPPING, retention_days=365, time_field="started_at"),
         IndexSpec("alerts", 1, ALERTS_MAPPING),
     ]
 
 
+def log_specs(analysis: Analysis | None = None) -> list[IndexSpec]:
+    """The rollover-managed logs (their mappings do not depend on the analysis)."""
+    return [spec for spec in index_specs(analysis or Analysis()) if spec.rolls_over]
+
+
 def concrete_name(settings: Settings, spec: IndexSpec) -> str:
-    return f"{settings.index(spec.name)}-v{spec.version}"
+    """The index setup creates for the spec: ``-v<N>``, or ``-v<N>-000001`` for a log."""
+    name = f"{settings.index(spec.name)}-v{spec.version}"
+    return f"{name}-{FIRST_GENERATION}" if spec.rolls_over else name
+
+
+def is_current_generation(settings: Settings, spec: IndexSpec, index: str) -> bool:
+    """True for the spec's current index, or any backing index a rollover made from it."""
+    if not spec.rolls_over:
+        return index == concrete_name(settings, spec)
+    return re.fullmatch(re.escape(f"{settings.index(spec.name)}-v{spec.version}-") + r"\d+", index) is not None
 
 
 def policy_name(settings: Settings, spec: IndexSpec) -> str:
     return f"{settings.index(spec.name)}-retention"
 
 
+def retention_policy(spec: IndexSpec) -> dict[str, Any]:
+    """The ILM policy of a log: roll the write index over, delete backing indices after retention.
+
+    ILM moves an index out of the hot phase only once its rollover action has completed, and
+    counts the delete phase's ``min_age`` from that rollover, so the write index is never deleted.
+    ``delete_searchable_snapshot`` is spelled out because Elasticsearch adds its default when it
+    stores the policy.
+    """
+    return {
+        "phases": {
+            "hot": {"min_age": "0ms", "actions": {"rollover": {
+                "max_age": f"{ROLLOVER_MAX_AGE_DAYS}d", "max_primary_shard_size": ROLLOVER_MAX_PRIMARY_SHARD_SIZE}}},
+            "delete": {"min_age": f"{spec.retention_days}d",
+                       "actions": {"delete": {"delete_searchable_snapshot": True}}},
+        },
+        "_meta": {"managed_by": "mediawatch"},
+    }
+
+
+def _normalized_policy(policy: dict[str, Any]) -> dict[str, Any]:
+    """A policy with the defaults Elasticsearch fills in when it stores one, for comparison."""
+    phases = {}
+    for name, phase in (policy.get("phases") or {}).items():
+        actions = {key: dict(value or {}) for key, value in (phase.get("actions") or {}).items()}
+        if "delete" in actions:
+            actions["delete"].setdefault("delete_searchable_snapshot", True)
+        phases[name] = {"min_age": phase.get("min_age", "0ms"), "actions": actions}
+    return {"phases": phases, "_meta": policy.get("_meta") or {}}
+
+
+def is_same_policy(stored: dict[str, Any] | None, wanted: dict[str, Any]) -> bool:
+    """True when the stored policy (as ``GET _ilm/policy`` returns it) already says what we want."""
+    return stored is not None and _normalized_policy(stored) == _normalized_policy(wanted)
+
+
 def template_body(settings: Settings, spec: IndexSpec, ilm: bool = False) -> dict[str, Any]:
     index_settings: dict[str, Any] = {"number_of_shards": settings.index_shards,
                                       "number_of_replicas": settings.index_replicas}
-    if ilm and spec.retention_days:
+    managed = bool(ilm and spec.rolls_over)
+    if managed:
         index_settings["index.lifecycle.name"] = policy_name(settings, spec)
+        index_settings["index.lifecycle.rollover_alias"] = settings.index(spec.name)
     return {
         "index_patterns": [f"{settings.index(spec.name)}-v*"],
         "priority": 200,
         "template": {"settings": index_settings, "mappings": spec.mappings},
-        "_meta": {"managed_by": "mediawatch", "version": spec.version, "ilm": bool(ilm and spec.retention_days)},
+        "_meta": {"managed_by": "mediawatch", "version": spec.version, "ilm": managed,
+                  "rollover": spec.rolls_over},
     }
 
 
@@ -198,17 +276,27 @@ def has_ilm(es: Elasticsearch) -> bool:
 
 
 def ensure_retention(es: Elasticsearch, settings: Settings, spec: IndexSpec, report: SetupReport) -> None:
-    """A delete-after-N-days policy for the spec, created or updated only when it differs."""
+    """The log's rollover-and-delete policy, written only when it differs in substance."""
     name = policy_name(settings, spec)
-    phases = {"hot": {"min_age": "0ms", "actions": {}},
-              "delete": {"min_age": f"{spec.retention_days}d", "actions": {"delete": {}}}}
+    wanted = retention_policy(spec)
     try:
-        current = es.ilm.get_lifecycle(name=name)[name]["policy"]["phases"]
+        stored = es.ilm.get_lifecycle(name=name)[name]["policy"]
     except ApiError:
-        current = None
-    if current != phases:
-        es.ilm.put_lifecycle(name=name, policy={"phases": phases})
-        report.add(f"ILM policy {name}: delete after {spec.retention_days} days")
+        stored = None
+    if not is_same_policy(stored, wanted):
+        es.ilm.put_lifecycle(name=name, policy=wanted)
+        report.add(f"ILM policy {name}: roll over after {ROLLOVER_MAX_AGE_DAYS} days or"
+                   f" {ROLLOVER_MAX_PRIMARY_SHARD_SIZE}, delete {spec.retention_days} days after rollover")
+
+
+def detach_policy(es: Elasticsearch, indices: list[str], report: SetupReport) -> None:
+    """Take the lifecycle policy off live indices made before rollover (``-v1``): with the new
+    policy their delete phase would come without a rollover, and delete the live index."""
+    for index in indices:
+        managed = es.indices.get_settings(index=index, name="index.lifecycle.name", flat_settings=True)
+        if managed.get(index, {}).get("settings", {}).get("index.lifecycle.name"):
+            es.ilm.remove_policy(index=index)
+            report.add(f"ILM policy removed from live index {index} (it would have deleted it)")
 
 
 def alias_targets(es: Elasticsearch, alias: str) -> list[str]:
@@ -240,36 +328,70 @@ def _put_template_if_changed(es: Elasticsearch, name: str, body: dict[str, Any],
     report.add(f"index template {name} {'updated' if current else 'created'}")
 
 
+def is_plain_index(es: Elasticsearch, name: str) -> bool:
+    """True when ``name`` is a concrete index, e.g. one a write auto-created after its alias was lost."""
+    return not es.indices.exists_alias(name=name) and bool(es.indices.exists(index=name))
+
+
 def ensure_index(es: Elasticsearch, settings: Settings, spec: IndexSpec, report: SetupReport,
                  migrate: bool = False, ilm: bool = False) -> None:
     """Create the template, the versioned index and the alias; migrate older versions if asked."""
     alias = settings.index(spec.name)
     target = concrete_name(settings, spec)
-    if ilm and spec.retention_days:
+    if ilm and spec.rolls_over:
         ensure_retention(es, settings, spec, report)
     _put_template_if_changed(es, f"{alias}-template", template_body(settings, spec, ilm), report)
-    if not es.indices.exists(index=target):
-        es.indices.create(index=target)
-        report.add(f"index {target} created")
-    current = alias_targets(es, alias)
-    if current == [target]:
+    if is_plain_index(es, alias):
+        _create_if_missing(es, target, report)
+        if migrate:
+            replace_plain_index(es, alias, target, spec, report)
+        else:
+            report.add(f"{alias} is a plain index, not an alias (a write re-created it after its alias was"
+                       f" deleted); run `mediawatch setup --migrate` to move its documents to {target} and"
+                       " put the alias back")
         return
-    older = [name for name in current if name != target]
+    current = alias_targets(es, alias)
+    older = [name for name in current if not is_current_generation(settings, spec, name)]
+    if current and not older:
+        return  # a log's first index may be gone by retention: never re-create it
+    _create_if_missing(es, target, report)
     if older and not migrate:
+        if ilm and spec.rolls_over:
+            detach_policy(es, older, report)
         report.add(f"alias {alias} still points at {', '.join(older)}; run `mediawatch setup --migrate` to move"
                    f" its documents to {target}")
         return
     if older:
-        migrate_documents(es, older, target, alias, report)
+        migrate_documents(es, older, target, alias, report, spec.time_field or "indexed_at")
     else:
         es.indices.put_alias(index=target, name=alias, is_write_index=True)
         report.add(f"alias {alias} -> {target}")
 
 
-def _copy(es: Elasticsearch, source: list[str], target: str, since: str | None = None) -> int:
+def _create_if_missing(es: Elasticsearch, index: str, report: SetupReport) -> None:
+    if not es.indices.exists(index=index):
+        es.indices.create(index=index)
+        report.add(f"index {index} created")
+
+
+def replace_plain_index(es: Elasticsearch, plain: str, target: str, spec: IndexSpec, report: SetupReport) -> None:
+    """Copy a plain index that took the alias's name into ``target``, then swap it for the alias.
+
+    Writes are blocked on it first (a writer meanwhile gets a cluster block, which fails its run
+    without losing anything), and the index is removed and the alias added in one atomic call.
+    """
+    es.indices.put_settings(index=plain, settings={"index.blocks.write": True})
+    copied = _copy(es, [plain], target)
+    es.indices.update_aliases(actions=[{"remove_index": {"index": plain}},
+                                       {"add": {"index": target, "alias": plain, "is_write_index": True}}])
+    report.add(f"replaced the plain index {plain} by the alias {plain} -> {target}; {copied} documents copied")
+
+
+def _copy(es: Elasticsearch, source: list[str], target: str, since: str | None = None,
+          time_field: str = "indexed_at") -> int:
     query: dict[str, Any] = {"match_all": {}}
     if since:
-        query = {"range": {"indexed_at": {"gte": since}}}
+        query = {"range": {time_field: {"gte": since}}}
     actions = ({"_index": target, "_id": hit["_id"], "_source": hit["_source"]}
                for hit in helpers.scan(es, index=source, query={"query": query}, size=1000))
     copied, errors = helpers.bulk(es, actions, chunk_size=1000, raise_on_error=False)
@@ -278,15 +400,16 @@ def _copy(es: Elasticsearch, source: list[str], target: str, since: str | None =
     return copied
 
 
-def migrate_documents(es: Elasticsearch, older: list[str], target: str, alias: str, report: SetupReport) -> None:
-    """Copy, swap the alias atomically, then copy what arrived during the first copy."""
+def migrate_documents(es: Elasticsearch, older: list[str], target: str, alias: str, report: SetupReport,
+                      time_field: str = "indexed_at") -> None:
+    """Copy, swap the alias atomically, then copy what arrived during the first copy (by ``time_field``)."""
     started = datetime.now(UTC).isoformat()
     copied = _copy(es, older, target)
     actions = [{"remove": {"index": name, "alias": alias}} for name in older]
     actions.append({"add": {"index": target, "alias": alias, "is_write_index": True}})
     es.indices.update_aliases(actions=actions)
     es.indices.refresh(index=older)
-    late = _copy(es, older, target, since=started)
+    late = _copy(es, older, target, since=started, time_field=time_field)
     report.add(f"migrated {copied} documents (+{late} written during the copy) from {', '.join(older)} to"
                f" {target}; alias {alias} swapped atomically; old index kept for rollback")
 
@@ -296,9 +419,10 @@ def setup_indices(es: Elasticsearch, settings: Settings, migrate: bool = False) 
     analysis = detect_analysis(es)
     ilm = has_ilm(es)
     report = SetupReport(analysis=analysis.describe())
-    report.retention = ("ILM retention policies on fetchlog (90 d), deadletter (180 d), runs (365 d); articles kept"
-                        if ilm else "ILM not available on this cluster: no retention configured, indices grow"
-                        " until pruned by hand")
+    logs = ", ".join(f"{spec.name} ({spec.retention_days} d)" for spec in log_specs(analysis))
+    report.retention = (f"ILM rolls over and deletes old backing indices of {logs}; articles and alerts kept"
+                        if ilm else f"ILM not available on this cluster: `mediawatch retention` (the"
+                        f" mediawatch_retention DAG) rolls over and deletes old backing indices of {logs}")
     log.info("%s; %s", report.analysis, report.retention)
     for spec in index_specs(analysis):
         ensure_index(es, settings, spec, report, migrate=migrate, ilm=ilm)

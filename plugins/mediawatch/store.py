@@ -1,13 +1,17 @@
 """Elasticsearch I/O: the client, bulk writes that report each document, dead letters, state.
 
 Turning a record into a bulk action is a pure function; the writer streams actions, retries
-429s with doubling backoff (elasticsearch-py's ``streaming_bulk``) and turns every per-item
-failure into a dead-letter document with the reason and the original payload, so a bad
-document never fails its batch and is never silently dropped.
+what the cluster refuses (429, write blocks, 5xx) with doubling backoff (elasticsearch-py's
+``streaming_bulk``) and sorts every failed item by fault (``writefaults``): a document the
+index refuses for its content becomes a dead letter with the reason and the original payload,
+so it never fails its batch; a refusal by the cluster that outlasts the retries raises
+:class:`WritesRefused` and leaves no dead letter, since a later run redoes the whole feed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -17,20 +21,24 @@ from itertools import islice
 from queue import Queue
 from typing import Any
 
+from elasticsearch import ApiError, Elasticsearch, helpers
 from elasticsearch import ConnectionError as ESConnectionError
-from elasticsearch import Elasticsearch, helpers
 
 from .records import Rejected
 from .settings import Settings
+from .writefaults import (
+    RETRY_STATUSES,
+    StoreUnavailable,
+    WritesRefused,
+    describe_refusal,
+    is_document_fault,
+    item_error,
+)
 
 log = logging.getLogger(__name__)
 
 # Operations whose ``_source`` is the document, encoded ahead of the bulk request (write_bulk).
 _SOURCE_OPS = ("index", "create")
-
-
-class StoreUnavailable(RuntimeError):
-    """Elasticsearch cannot be reached; the message has the URL and the cause."""
 
 
 def make_client(settings: Settings) -> Elasticsearch:
@@ -81,12 +89,17 @@ def index_action(index: str, doc_id: str, source: dict[str, Any]) -> dict[str, A
 
 
 def _item_reason(item: dict[str, Any]) -> tuple[str, str]:
-    error = item.get("error", {})
-    if isinstance(error, dict):
-        reason = error.get("reason", "")
-        caused = error.get("caused_by", {}).get("reason")
-        return error.get("type", "error"), f"{reason} ({caused})" if caused else reason
-    return "error", str(error)
+    _, error_type, reason = item_error(item)
+    return error_type, reason
+
+
+def refusal_of(item: dict[str, Any], retries: int = 0) -> WritesRefused | None:
+    """The cluster's refusal of a failed bulk item, or None when the document is at fault."""
+    status, error_type, reason = item_error(item)
+    if is_document_fault(status, error_type, reason, whole_request="exception" in item):
+        return None
+    after = f" (after {retries} retries)" if retries else ""
+    return WritesRefused(describe_refusal(status, error_type, reason, item.get("_index", "")) + after)
 
 
 def _with_encoded_source(action: dict[str, Any], dumps: Callable[[Any], bytes]) -> dict[str, Any]:
@@ -148,8 +161,14 @@ def _prepared_ahead(actions: Iterable[dict[str, Any]], dumps: Callable[[Any], by
 
 
 def write_bulk(es: Elasticsearch, actions: Iterable[dict[str, Any]], settings: Settings,
-               run_id: str = "", refresh: bool = False) -> BulkReport:
-    """Stream actions; failed items become dead letters. Transport failures still raise."""
+               run_id: str = "", refresh: bool = False, dead_letters: bool = True) -> BulkReport:
+    """Stream actions; documents refused for their content become dead letters (unless
+    ``dead_letters`` is False: then they are only reported).
+
+    Raises :class:`WritesRefused` at the first item the cluster still refuses after the retries
+    (nothing more is sent, no dead letter is written) and :class:`StoreUnavailable` when the
+    node cannot be reached.
+    """
     report = BulkReport()
     by_id: dict[str, dict[str, Any]] = {}
     dumps = es.transport.serializers.get_serializer("application/json").dumps
@@ -163,14 +182,18 @@ def write_bulk(es: Elasticsearch, actions: Iterable[dict[str, Any]], settings: S
     try:
         for ok, result in helpers.streaming_bulk(
             es, remember(), chunk_size=settings.bulk_chunk_size, max_retries=settings.bulk_max_retries,
-            initial_backoff=1, max_backoff=30, raise_on_error=False, raise_on_exception=True,
-            refresh="wait_for" if refresh else False,
+            initial_backoff=1, max_backoff=30, retry_on_status=RETRY_STATUSES, raise_on_error=False,
+            raise_on_exception=False, refresh="wait_for" if refresh else False,
         ):
             item = next(iter(result.values()))
             action = by_id.pop(item.get("_id"), None)
             if ok:
                 report.written += 1
                 continue
+            refused = refusal_of(item, settings.bulk_max_retries)
+            if refused:
+                log.debug("bulk: %s; %d written before, stopping this write", refused, report.written)
+                raise refused
             error_type, reason = _item_reason(item)
             report.failed.append({"stage": "index", "reason": reason, "error_type": error_type,
                                   "doc_id": item.get("_id"), "index": item.get("_index"),
@@ -181,13 +204,17 @@ def write_bulk(es: Elasticsearch, actions: Iterable[dict[str, Any]], settings: S
     finally:
         prepared.close()  # stops the preparing thread when the write ends early
     if report.failed:
-        log.warning("bulk: %d written, %d rejected (sent to dead letters)", report.written, len(report.failed))
-        write_dead_letters(es, settings, report.failed, run_id)
+        log.warning("bulk: %d written, %d rejected for their content%s", report.written, len(report.failed),
+                    " (sent to dead letters)" if dead_letters else "")
+        if dead_letters:
+            write_dead_letters(es, settings, report.failed, run_id)
     return report
 
 
-def index_documents(es: Elasticsearch, documents: list[tuple[str, str, dict[str, Any]]]) -> None:
-    """Index a few ``(index, id, source)`` documents in one request; raise if any is refused.
+def index_documents(es: Elasticsearch, documents: list[tuple[str, str, dict[str, Any]]],
+                    refresh: bool = False) -> None:
+    """Index a few ``(index, id, source)`` documents in one request; raise if any is refused
+    (:class:`WritesRefused` when the cluster refused it).
 
     One bulk request instead of one ``index`` call per document: each write request costs the
     node a translog sync, and per-feed bookkeeping (state plus fetch-log line) was most of the
@@ -196,12 +223,40 @@ def index_documents(es: Elasticsearch, documents: list[tuple[str, str, dict[str,
     operations: list[dict[str, Any]] = []
     for index, doc_id, source in documents:
         operations += [{"index": {"_index": index, "_id": doc_id}}, source]
-    response = es.bulk(operations=operations)
+    try:
+        response = es.bulk(operations=operations, refresh="wait_for" if refresh else False)
+    except ApiError as exc:  # the whole request refused (e.g. 503 after the transport's retries)
+        raise refusal_of({"status": exc.status_code, "error": str(exc), "exception": exc}) from exc
     if response.get("errors"):
         refused = [item["index"] for item in response["items"] if "error" in item["index"]]
+        for item in refused:
+            if cluster_fault := refusal_of(item):
+                raise cluster_fault
         error_type, reason = _item_reason(refused[0])
         raise RuntimeError(f"could not store {len(refused)} of {len(documents)} documents, e.g. "
                            f"{refused[0].get('_index')}/{refused[0].get('_id')}: {error_type}: {reason}")
+
+
+def update_documents(es: Elasticsearch, updates: list[tuple[str, str, dict[str, Any]]]) -> None:
+    """Partial updates of a few ``(index, id, fields)`` documents in one request; raise if any is refused."""
+    operations: list[dict[str, Any]] = []
+    for index, doc_id, partial in updates:
+        operations += [{"update": {"_index": index, "_id": doc_id}}, {"doc": partial}]
+    response = es.bulk(operations=operations)
+    if response.get("errors"):
+        refused = [item["update"] for item in response["items"] if "error" in item["update"]]
+        raise refusal_of(refused[0]) or RuntimeError(
+            f"could not update {len(refused)} of {len(updates)} documents, e.g. {refused[0]}")
+
+
+def dead_letter_id(failure: dict[str, Any]) -> str:
+    """One letter per refused document (or per rejected feed entry): a re-run overwrites it."""
+    if failure.get("doc_id"):
+        key = f"{failure['stage']}\n{failure['doc_id']}"
+    else:
+        payload = json.dumps(failure.get("payload"), sort_keys=True, ensure_ascii=False, default=str)
+        key = f"{failure['stage']}\n{failure.get('source') or failure.get('index', '')}\n{payload}"
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()
 
 
 def dead_letter_doc(failure: dict[str, Any], run_id: str) -> dict[str, Any]:
@@ -221,10 +276,13 @@ def write_dead_letters(es: Elasticsearch, settings: Settings, failures: list[dic
     if not failures:
         return
     index = settings.index("deadletter")
-    actions = ({"_op_type": "index", "_index": index, "_source": dead_letter_doc(f, run_id)} for f in failures)
-    written, errors = helpers.bulk(es, actions, raise_on_error=False, max_retries=settings.bulk_max_retries)
+    actions = ({"_op_type": "index", "_index": index, "_id": dead_letter_id(f), "_source": dead_letter_doc(f, run_id)}
+               for f in failures)
+    written, errors = helpers.bulk(es, actions, raise_on_error=False, raise_on_exception=False,
+                                   max_retries=settings.bulk_max_retries, retry_on_status=RETRY_STATUSES)
     if errors:
-        raise RuntimeError(f"could not store {len(errors)} dead letters, e.g. {errors[0]}")
+        item = next(iter(errors[0].values()))
+        raise refusal_of(item) or RuntimeError(f"could not store {len(errors)} dead letters, e.g. {errors[0]}")
 
 
 def get_sources(es: Elasticsearch, index: str, ids: list[str], fields: list[str]) -> dict[str, dict[str, Any]]:
