@@ -7,6 +7,9 @@ from pathlib import Path
 
 from camel_tools.tokenizers.word import simple_word_tokenize
 from mediawatch.enrich import Enricher, build_enricher, load_enricher
+from mediawatch.enrich.learned import TRAINED_DIR, LearnedModels
+from mediawatch.enrich.names import NameModel, RussianNames
+from mediawatch.enrich.textnorm import Analyzer, RussianLemmatizer
 
 from . import corpus, watchlist
 from .report import Result, best_of
@@ -19,6 +22,8 @@ MAX_TOKENIZE_RATIO = 4.0
 # Watchlist sizes compared, and the allowed time ratio between them (issue 7).
 SMALL_WATCHLIST, LARGE_WATCHLIST = 150, 10_000
 MAX_SCALING_RATIO = 1.3
+# The learned models and name finders may add this much to the enricher's start-up (issue 12).
+MAX_ADDED_STARTUP_S = 0.5
 
 
 def enrich_all(enricher: Enricher, texts: list[tuple[str, str]]) -> None:
@@ -61,6 +66,25 @@ def bench_scaling(texts: list[tuple[str, str]]) -> Result:
                         "first names and organization head words"))
 
 
+def bench_startup() -> Result:
+    """What the learned models and the name finders add to the enricher's start-up (issue 12)."""
+
+    def added() -> None:
+        analyzer = Analyzer(RussianLemmatizer())
+        LearnedModels.load()
+        RussianNames.load()
+        for lang in ("ar", "ru", "en"):
+            NameModel.load(TRAINED_DIR / f"names-{lang}.json", analyzer)
+
+    def whole() -> None:
+        build_enricher(corpus.SEEDS)
+
+    t_added, t_whole = best_of(ROUNDS, added, whole)
+    return Result("enricher start-up added by learned models and name finders (s)", f"added {t_added:.2f} s",
+                  f"whole start-up {t_whole:.2f} s", t_added, f"<= {MAX_ADDED_STARTUP_S:g}",
+                  note="CPU seconds to load the tone/sentiment/topic models, natasha's NER and the name gazetteers")
+
+
 def run() -> list[Result]:
     texts = corpus.articles("ar", ARTICLES, ARTICLE_BYTES)
-    return [bench_vs_tokenizer(texts), bench_scaling(texts)]
+    return [bench_vs_tokenizer(texts), bench_scaling(texts), bench_startup()]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from mediawatch.enrich import SeedError, load_enricher
+from mediawatch.enrich import SeedError
+from mediawatch.enrich.pipeline import build_enricher
 from mediawatch.evaluate import DEFAULT_ARTICLES_PATH, evaluate, format_report, load_articles, prf, sentiment_scores
 from mediawatch.settings import DEFAULT_SEEDS_DIR
 
@@ -17,7 +18,10 @@ MIN_SENTIMENT_MACRO_F1 = 0.70
 
 @pytest.fixture(scope="module")
 def report() -> dict:
-    return evaluate(load_enricher(DEFAULT_SEEDS_DIR), DEFAULT_ARTICLES_PATH)
+    # The team-written sets measure the lexicon method, the enricher's fallback when the learned
+    # models are missing (it was built on them); the learned models are judged on real news in
+    # tests/test_learn.py.
+    return evaluate(build_enricher(DEFAULT_SEEDS_DIR, learned=False), DEFAULT_ARTICLES_PATH)
 
 
 def test_prf_counts() -> None:

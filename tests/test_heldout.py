@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from mediawatch.enrich import load_enricher
+from mediawatch.enrich.pipeline import build_enricher
 from mediawatch.evaluate import evaluate, format_report
 from mediawatch.settings import DEFAULT_SEEDS_DIR
 
@@ -18,7 +18,10 @@ HELDOUT = Path(__file__).parent / "data" / "heldout_articles.yaml"
 
 @pytest.fixture(scope="module")
 def report() -> dict:
-    return evaluate(load_enricher(DEFAULT_SEEDS_DIR), HELDOUT)
+    # The team-written sets measure the lexicon method, the enricher's fallback when the learned
+    # models are missing (it was built on them); the learned models are judged on real news in
+    # tests/test_learn.py.
+    return evaluate(build_enricher(DEFAULT_SEEDS_DIR, learned=False), HELDOUT)
 
 
 def test_heldout_set_covers_three_languages(report: dict) -> None:

@@ -124,4 +124,4 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 
 
 # Variables with the prefix that configure tooling (dev node, tests), not the pipeline.
-_NOT_SETTINGS = {"es_version", "es_home", "es_heap", "java_home", "fetch_pool_slots"}
+_NOT_SETTINGS = {"es_version", "es_home", "es_heap", "java_home", "fetch_pool_slots", "corpus_texts"}

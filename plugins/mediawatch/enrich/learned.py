@@ -36,9 +36,26 @@ LOG = logging.getLogger(__name__)
 TRAINED_DIR = Path(__file__).resolve().parent / "trained"
 LANGUAGES = ("ar", "ru", "en")
 MODEL_REVISION = "learned-v1"
-# A side whose mentions the sentence model reads, on average, as more likely not the side's state
-# (a place, refugees, the opposition) than the state has no tone: null, as when never mentioned.
-NONE_SHARE = 0.5
+# A side whose mentions the sentence model reads, on average, as surely not the side's state (a
+# place, refugees, the opposition) has no tone: null, as when never mentioned. Chosen on the train
+# split's out-of-fold probabilities: at 0.7, 38 of 139 "none" pairs are nulled and 3 of 477 pairs
+# with a tone are lost; at 0.5, 82 and 41.
+NONE_SHARE = 0.7
+
+
+MODEL_FILES = ([f"mention-{lang}.json" for lang in LANGUAGES] + [f"tone-{lang}.json" for lang in LANGUAGES]
+               + ["article-tone.json", "sentiment.json", "topics.json"])
+
+
+def models_fingerprint(folder: Path = TRAINED_DIR) -> str | None:
+    """Short hash of the model files' bytes, or None when any is missing."""
+    paths = [folder / name for name in MODEL_FILES]
+    if not all(p.is_file() for p in paths):
+        return None
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:8]
 
 
 @dataclass(frozen=True)
@@ -48,9 +65,19 @@ class SideTone:
     summary: Mapping[str, float]
 
 
+def combine(mention: Mapping[str, float], portrayal: Mapping[str, float]) -> dict[str, float]:
+    """One distribution over negative/neutral/positive/none from the two sentence stages:
+    P(none) = 1 - P(the mention is the side's state), the tones share the rest."""
+    side = mention.get("side", 0.0)
+    out = {label: side * portrayal.get(label, 0.0) for label in ("negative", "neutral", "positive")}
+    out["none"] = 1.0 - side
+    return out
+
+
 @dataclass(frozen=True)
 class LearnedModels:
-    tone: Mapping[str, LinearModel]          # language -> sentence tone model
+    mention: Mapping[str, LinearModel]       # language -> is a side's mention its state ("side"/"none")
+    tone: Mapping[str, LinearModel]          # language -> how a sentence portrays the side
     article_tone: LinearModel                # sentence probabilities -> article tone
     sentiment: LinearModel
     topics: LinearModel
@@ -58,34 +85,38 @@ class LearnedModels:
 
     @classmethod
     def load(cls, folder: Path = TRAINED_DIR) -> LearnedModels | None:
-        names = [f"tone-{lang}.json" for lang in LANGUAGES] + ["article-tone.json", "sentiment.json", "topics.json"]
-        paths = [folder / name for name in names]
-        missing = [p.name for p in paths if not p.is_file()]
+        missing = [name for name in MODEL_FILES if not (folder / name).is_file()]
         if missing:
             say_once(f"learned models missing in {folder} ({', '.join(missing)}); using the lexicon method",
                      logging.WARNING)
             return None
-        digest = hashlib.sha256()
-        for path in paths:
-            digest.update(path.read_bytes())
         return cls(
+            mention={lang: LinearModel.load(folder / f"mention-{lang}.json") for lang in LANGUAGES},
             tone={lang: LinearModel.load(folder / f"tone-{lang}.json") for lang in LANGUAGES},
             article_tone=LinearModel.load(folder / "article-tone.json"),
             sentiment=LinearModel.load(folder / "sentiment.json"),
             topics=LinearModel.load(folder / "topics.json"),
-            fingerprint=digest.hexdigest()[:8],
+            fingerprint=models_fingerprint(folder) or "",
         )
+
+    def uses(self, part: str, language: str) -> bool:
+        """Whether the learned ``part`` ("sentiment", "topics") beat the previous method for
+        ``language`` out-of-fold on the train split (recorded by training in the model's meta)."""
+        model = self.sentiment if part == "sentiment" else self.topics
+        return language in (model.meta or {}).get("use_for", LANGUAGES)
 
     def method(self, part: str, language: str) -> str:
         return f"{MODEL_REVISION}-{part}-{language}"
 
     def sentence_tones(self, doc: Doc, matches: EntityMatches, side: frozenset[str], other: frozenset[str],
                        lexicon_scores: Sequence[float], language: str) -> list[dict[str, float]]:
-        """Class probabilities of each sentence mentioning ``side``, in document order."""
-        model = self.tone[language]
-        return [model.probabilities(sentence_features(doc, s, _at(lexicon_scores, s.number),
-                                                      s.number < doc.title_sentences))
-                for s in side_sentences(doc, matches, side, other)]
+        """Probabilities (negative/neutral/positive/none) of each sentence mentioning ``side``, in order."""
+        mention, tone = self.mention[language], self.tone[language]
+        out = []
+        for s in side_sentences(doc, matches, side, other):
+            features = sentence_features(doc, s, _at(lexicon_scores, s.number), s.number < doc.title_sentences)
+            out.append(combine(mention.probabilities(features), tone.probabilities(features)))
+        return out
 
     def side_tone(self, doc: Doc, matches: EntityMatches, name: str, side: frozenset[str], other: frozenset[str],
                   lexicon_scores: Sequence[float], language: str) -> SideTone:
@@ -95,7 +126,7 @@ class LearnedModels:
         if not probabilities:
             return SideTone(None, None, {})
         in_title = any(doc.sentence_of[s.start] < doc.title_sentences for s in matches.spans if s.entity_id in side)
-        summary = aggregate_features(probabilities, in_title)
+        summary = aggregate_features(probabilities, in_title, doc.sentence_count)
         label = self.article_tone.predict(article_tone_features(summary, language, name))
         if summary["mean:none"] >= NONE_SHARE:
             label = "none"

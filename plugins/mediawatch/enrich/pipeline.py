@@ -19,7 +19,7 @@ from mediawatch.language import LANGUAGES, detect_language
 
 from . import models, names
 from .entities import EntityHit, EntityMatches, Watchlist, match_entities
-from .learned import TRAINED_DIR, LearnedModels
+from .learned import TRAINED_DIR, LearnedModels, models_fingerprint
 from .relevance import Relevance, country_sides, score_relevance
 from .seeds import load_lexicons, load_topics, load_watchlist
 from .sentiment import LexiconScorer, Sentiment, SentimentModel, label_for, mean_of, tone
@@ -44,9 +44,10 @@ def seeds_fingerprint(seeds_dir: Path) -> str:
     return digest.hexdigest()[:8]
 
 
-def enrichment_version(seeds_dir: Path, learned: LearnedModels | None = None) -> str:
-    """Rules, seeds and shipped models: a change to any of them makes stored documents stale."""
-    models_part = learned.fingerprint if learned is not None else "lexicon"
+def enrichment_version(seeds_dir: Path, learned: bool = True) -> str:
+    """Rules, seeds and shipped models: a change to any of them makes stored documents stale.
+    ``+lexicon`` marks the enricher without learned models (none shipped, or ``learned=False``)."""
+    models_part = (models_fingerprint() if learned else None) or "lexicon"
     return f"{RULES_VERSION}+{seeds_fingerprint(seeds_dir)}+{models_part}"
 
 
@@ -131,8 +132,11 @@ class Enricher:
         side_tones = {side: learned.side_tone(doc, matches, side, ids, _other(sides, side), scores, lang)
                       for side, ids in sides}
         label, score, features = learned.sentiment_of(doc, mean_of(scores), side_tones, lang)
-        topics = learned.topics_of(features, self.topics.weights_of(doc, lang), self.topics.min_hits, lang)
-        return (Sentiment(label, score, learned.method("sentiment", lang)),
+        sentiment = (Sentiment(label, score, learned.method("sentiment", lang)) if learned.uses("sentiment", lang)
+                     else self.sentiment.document(scores, lang))
+        topics = (learned.topics_of(features, self.topics.weights_of(doc, lang), self.topics.min_hits, lang)
+                  if learned.uses("topics", lang) else self.topics.topics_of(doc, lang))
+        return (sentiment,
                 {side: t.score for side, t in side_tones.items()},
                 {side: t.label for side, t in side_tones.items()}, topics)
 
@@ -194,7 +198,7 @@ def build_enricher(seeds_dir: Path, camel_data_dir: Path | None = None, *, learn
         watchlist=watchlist,
         sentiment=SentimentModel(lexicons, models.load_sentiment_model(camel_data_dir)),
         topics=topics,
-        version=enrichment_version(seeds_dir, trained),
+        version=enrichment_version(seeds_dir, trained is not None),
         ner=models.load_ner_model(camel_data_dir),
         learned=trained,
         russian_names=names.RussianNames.load(),

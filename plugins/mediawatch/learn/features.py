@@ -81,15 +81,21 @@ def sentence_features(doc: Doc, sentence: SideSentence, lexicon_score: float, ti
     return features
 
 
-def aggregate_features(probabilities: Sequence[Mapping[str, float]], in_title: bool) -> dict[str, float]:
-    """Article-level tone features from the tone model's class probabilities of each side sentence."""
+def aggregate_features(probabilities: Sequence[Mapping[str, float]], in_title: bool,
+                       sentence_count: int) -> dict[str, float]:
+    """Article-level tone features from the tone model's class probabilities of each side sentence.
+
+    ``shared:*`` weighs each mean by the share of the article's sentences that mention the side:
+    one harsh line in a long report is not the report's tone, the same line as the whole item is."""
     count = len(probabilities)
-    features: dict[str, float] = {"log_mentions": math.log1p(count)}
+    share = count / max(1, sentence_count)
+    features: dict[str, float] = {"log_mentions": math.log1p(count), "share": share}
     if in_title:
         features["in_title"] = 1.0
     for label in ("negative", "neutral", "positive", "none"):
         values = [p.get(label, 0.0) for p in probabilities]
         features[f"mean:{label}"] = sum(values) / count if count else 0.0
+        features[f"shared:{label}"] = features[f"mean:{label}"] * share
         features[f"max:{label}"] = max(values, default=0.0)
         features[f"share:{label}"] = (sum(1 for p in probabilities if max(p, key=p.get) == label) / count
                                       if count else 0.0)

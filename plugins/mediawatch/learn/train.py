@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from mediawatch.enrich.entities import EntityMatches, match_entities
-from mediawatch.enrich.learned import LANGUAGES, TRAINED_DIR
+from mediawatch.enrich.learned import LANGUAGES, TRAINED_DIR, combine
 from mediawatch.enrich.names import bare_key, name_key
 from mediawatch.enrich.pipeline import Enricher, _other, build_enricher
 from mediawatch.enrich.textnorm import Doc
@@ -47,7 +47,6 @@ from .features import (
 from .linear import LinearModel, from_rows
 
 LOG = logging.getLogger(__name__)
-TONES = ("negative", "neutral", "positive", "none")
 SENTIMENTS = ("negative", "neutral", "positive")
 SIDES = ("Russia", "Syria")
 FOLDS = 5
@@ -211,18 +210,26 @@ def train_all(articles: Sequence[CorpusArticle], seeds_dir: Path) -> dict[str, L
 
     for language in LANGUAGES:
         mine = [it for it in items if it.language == language]
-        rows, labels, groups, owners = [], [], [], []
+        rows, labels, groups = [], [], []
         for it in mine:
             for _side, features, gold in sentence_rows(it, enricher):
                 if gold is not None:
                     rows.append(features)
                     labels.append(gold)
                     groups.append(it.group)
-                    owners.append(it)
-        c = _choose_c(rows, labels, groups)
-        fitted = _fit(rows, labels, c)
-        models[f"tone-{language}"] = _export(fitted, meta={"C": c, "sentences": len(rows),
-                                                           "labels": dict(sorted(Counter(labels).items()))})
+        # two stages: is the mention the side's state at all (a place, refugees, the opposition
+        # are "none"), and if so, how is the side portrayed. One four-way model confused "none"
+        # with "negative": both are about war.
+        mentions = ["none" if label == "none" else "side" for label in labels]
+        c_mention = _choose_c(rows, mentions, groups)
+        toned = [i for i, label in enumerate(labels) if label != "none"]
+        tone_rows, tone_labels, tone_groups = ([rows[i] for i in toned], [labels[i] for i in toned],
+                                               [groups[i] for i in toned])
+        c_tone = _choose_c(tone_rows, tone_labels, tone_groups)
+        models[f"mention-{language}"] = _export(_fit(rows, mentions, c_mention), meta={
+            "C": c_mention, "sentences": len(rows), "labels": dict(sorted(Counter(mentions).items()))})
+        models[f"tone-{language}"] = _export(_fit(tone_rows, tone_labels, c_tone), meta={
+            "C": c_tone, "sentences": len(tone_rows), "labels": dict(sorted(Counter(tone_labels).items()))})
         # out-of-fold probabilities of every side sentence (labelled or not) for the article model
         all_rows, all_groups, keys = [], [], []
         for it in mine:
@@ -230,10 +237,11 @@ def train_all(articles: Sequence[CorpusArticle], seeds_dir: Path) -> dict[str, L
                 all_rows.append(features)
                 all_groups.append(it.group)
                 keys.append((it.article.id, side))
-        oof = _oof_for(rows, labels, groups, all_rows, all_groups, c)
-        for key, p in zip(keys, oof, strict=True):
-            sentence_probs.setdefault(key, []).append(p)
-        LOG.info("tone-%s: %d labelled sentences, C=%s", language, len(rows), c)
+        side_p = _oof_for(rows, mentions, groups, all_rows, all_groups, c_mention)
+        tone_p = _oof_for(tone_rows, tone_labels, tone_groups, all_rows, all_groups, c_tone)
+        for key, mention, portrayal in zip(keys, side_p, tone_p, strict=True):
+            sentence_probs.setdefault(key, []).append(combine(mention, portrayal))
+        LOG.info("%s: %d labelled sentences, mention C=%s, tone C=%s", language, len(rows), c_mention, c_tone)
 
     summaries = {}
     article_rows, article_labels, article_groups = [], [], []
@@ -244,7 +252,7 @@ def train_all(articles: Sequence[CorpusArticle], seeds_dir: Path) -> dict[str, L
                 continue
             in_title = any(it.doc.sentence_of[s.start] < it.doc.title_sentences
                            for s in it.matches.spans if s.entity_id in ids)
-            summary = aggregate_features(probs, in_title)
+            summary = aggregate_features(probs, in_title, it.doc.sentence_count)
             summaries[(it.article.id, side)] = summary
             # "none" is decided from the sentences (see learned.NONE_SHARE); this model only says
             # how a side that is there is portrayed. Unweighted: the article labels are as skewed
@@ -254,8 +262,15 @@ def train_all(articles: Sequence[CorpusArticle], seeds_dir: Path) -> dict[str, L
                 article_labels.append(it.article.labels.tone[side])
                 article_groups.append(it.group)
     c = _choose_c(article_rows, article_labels, article_groups, balanced=False)
+    oof = _out_of_fold(article_rows, article_labels, article_groups, c, balanced=False)
+    cross_validated = {}
+    for language in LANGUAGES:
+        pairs = [(gold, max(p, key=p.get)) for gold, p, row in zip(article_labels, oof, article_rows, strict=True)
+                 if row.get(f"lang:{language}") and p]
+        cross_validated[language] = {"accuracy": round(sum(g == q for g, q in pairs) / len(pairs), 4),
+                                     "macro_f1": round(_macro_f1([g for g, _ in pairs], [q for _, q in pairs]), 4)}
     models["article-tone"] = _export(_fit(article_rows, article_labels, c, balanced=False),
-                                     meta={"C": c, "pairs": len(article_rows),
+                                     meta={"C": c, "pairs": len(article_rows), "out_of_fold": cross_validated,
                                            "labels": dict(sorted(Counter(article_labels).items()))})
 
     doc_rows = []
@@ -267,8 +282,11 @@ def train_all(articles: Sequence[CorpusArticle], seeds_dir: Path) -> dict[str, L
     sentiments = [it.article.labels.sentiment for it in items]
     groups = [it.group for it in items]
     c = _choose_c(doc_rows, sentiments, groups)
+    oof = [max(p, key=p.get) if p else "" for p in _out_of_fold(doc_rows, sentiments, groups, c)]
+    lexicon = [enricher.sentiment.document(it.scores, it.language).label for it in items]
+    choice = _per_language(items, sentiments, oof, lexicon, _macro_f1)
     models["sentiment"] = _export(_fit(doc_rows, sentiments, c),
-                                  meta={"C": c, "articles": len(doc_rows),
+                                  meta={"C": c, "articles": len(doc_rows), **choice,
                                         "labels": dict(sorted(Counter(sentiments).items()))})
 
     models["topics"] = _train_topics(items, doc_rows, groups, enricher)
@@ -332,13 +350,12 @@ def _country_names(language: str) -> list[str]:
 def _oof_for(rows, labels, groups, all_rows, all_groups, c) -> list[dict[str, float]]:
     """Probabilities for ``all_rows`` from models that never saw their outlet-day group."""
     out: list[dict[str, float]] = [{} for _ in all_rows]
-    folds = _folds(all_groups)
-    for held in folds:
+    for held in _folds(all_groups):
         held_groups = {all_groups[i] for i in held}
         train = [i for i, g in enumerate(groups) if g not in held_groups]
         fitted = _fit([rows[i] for i in train], [labels[i] for i in train], c)
         for i, p in zip(held, _proba(fitted, [all_rows[i] for i in held]), strict=True):
-            out[i] = {label: p.get(label, 0.0) for label in TONES}
+            out[i] = p
     return out
 
 
@@ -349,6 +366,7 @@ def _train_topics(items: Sequence[Analysed], doc_rows, groups, enricher: Enriche
     names = _vocabulary(rows)
     coef, intercept, cs = [], [], {}
     oof_scores: list[tuple[float, bool]] = []
+    oof_by_topic: dict[str, list[float]] = {}
     for topic in order:
         labels = ["yes" if topic in it.article.labels.topics else "no" for it in items]
         if labels.count("yes") < 3:
@@ -357,16 +375,41 @@ def _train_topics(items: Sequence[Analysed], doc_rows, groups, enricher: Enriche
             continue
         c = _choose_c(rows, labels, groups)
         cs[topic] = c
-        for p, gold in zip(_out_of_fold(rows, labels, groups, c), labels, strict=True):
-            oof_scores.append((p.get("yes", 0.0), gold == "yes"))
+        oof_by_topic[topic] = [p.get("yes", 0.0) for p in _out_of_fold(rows, labels, groups, c)]
+        oof_scores += [(p, gold == "yes") for p, gold in zip(oof_by_topic[topic], labels, strict=True)]
         model, used = _fit(rows, labels, c)
         weights = dict(zip(used, model.coef_[0].tolist(), strict=True))
         sign = 1.0 if list(model.classes_) == ["no", "yes"] else -1.0
         coef.append([sign * weights.get(name, 0.0) for name in names])
         intercept.append(sign * float(model.intercept_[0]))
     threshold = _best_threshold(oof_scores)
+    gold = [set(it.article.labels.topics) for it in items]
+    learned = [{t for t, probs in oof_by_topic.items() if probs[k] >= threshold} for k in range(len(items))]
+    rules = [set(enricher.topics.topics_of(it.doc, it.language)) for it in items]
+    choice = _per_language(items, gold, learned, rules, _micro_f1)
     return from_rows("sigmoid", order, names, coef, intercept, thresholds=[threshold] * len(order),
-                     meta={"C": cs, "articles": len(items), "threshold": threshold})
+                     meta={"C": cs, "articles": len(items), "threshold": threshold, **choice})
+
+
+def _per_language(items, gold, learned, previous, score) -> dict[str, Any]:
+    """Out-of-fold score of the learned model and score of the previous method on the train split,
+    per language; the learned model is used only where it does better (``use_for``)."""
+    compared, use_for = {}, []
+    for language in LANGUAGES:
+        mine = [k for k, it in enumerate(items) if it.language == language]
+        ours = score([gold[k] for k in mine], [learned[k] for k in mine])
+        theirs = score([gold[k] for k in mine], [previous[k] for k in mine])
+        compared[language] = {"learned_out_of_fold": round(ours, 4), "previous": round(theirs, 4)}
+        if ours > theirs:
+            use_for.append(language)
+    return {"train_split": compared, "use_for": use_for}
+
+
+def _micro_f1(gold: Sequence[set[str]], predicted: Sequence[set[str]]) -> float:
+    tp = sum(len(g & p) for g, p in zip(gold, predicted, strict=True))
+    fp = sum(len(p - g) for g, p in zip(gold, predicted, strict=True))
+    fn = sum(len(g - p) for g, p in zip(gold, predicted, strict=True))
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
 def _best_threshold(scores: Sequence[tuple[float, bool]]) -> float:
