@@ -57,13 +57,16 @@ def test_migrate_moves_every_document_and_the_alias_never_dangles(es, settings, 
     assert write_bulk(es, docs, settings).written == 2500
     es.indices.refresh(index=alias)
 
+    current = next(spec.version for spec in index_specs(detect_analysis(es)) if spec.name == "articles")
+
     def bumped(analysis):
-        return [replace(spec, version=2) if spec.name == "articles" else spec for spec in original(analysis)]
+        return [replace(spec, version=current + 1) if spec.name == "articles" else spec
+                for spec in original(analysis)]
 
     original = index_specs
     monkeypatch.setattr(index_module, "index_specs", bumped)
     plain = setup_indices(es, settings)
-    assert alias_targets(es, alias) == [f"{alias}-v1"], "without --migrate the alias stays put"
+    assert alias_targets(es, alias) == [f"{alias}-v{current}"], "without --migrate the alias stays put"
     assert any("--migrate" in action for action in plain.actions)
 
     observed: list[list[str]] = []
@@ -80,7 +83,7 @@ def test_migrate_moves_every_document_and_the_alias_never_dangles(es, settings, 
     finally:
         stop.set()
         watcher.join()
-    assert alias_targets(es, alias) == [f"{alias}-v2"]
+    assert alias_targets(es, alias) == [f"{alias}-v{current + 1}"]
     es.indices.refresh(index=alias)
     assert es.count(index=alias)["count"] == 2500
     assert all(targets for targets in observed), "the alias pointed at nothing during the migration"
