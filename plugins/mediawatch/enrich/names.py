@@ -269,16 +269,26 @@ class NameModel:
 
 
 def name_key(analyzer: Analyzer, text: str) -> tuple[str, ...]:
-    """Folded words of a name, Russian lemmatized, Arabic clitics and article taken off."""
-    return tuple(bare_key(k) for k in analyzer.phrase_keys(text))
+    """Folded words of a name (Russian lemmatized), as the enricher folds article text."""
+    return analyzer.phrase_keys(text)
 
 
 def bare_key(key: str) -> str:
-    """An Arabic key without its clitic prefixes and article (وبوتين -> بوتين); others as they are."""
+    """An Arabic key without one clitic prefix or article (وبوتين -> بوتين); others as they are.
+    Blind to whether the first letter is a clitic (بوتين -> وتين), so compare with token_equal."""
     for prefix in _ARABIC_PREFIXES:
         if key.startswith(prefix) and len(key) - len(prefix) >= 3:
             return key[len(prefix):]
     return key
+
+
+def token_equal(a: str, b: str) -> bool:
+    """Same word, up to a clitic or article on one side or both (بوتين = وبوتين, الاسد = والاسد)."""
+    return a == b or bare_key(a) == b or a == bare_key(b) or bare_key(a) == bare_key(b)
+
+
+def same_name(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    return len(a) == len(b) and all(token_equal(x, y) for x, y in zip(a, b, strict=True))
 
 
 def names_match(gold: tuple[str, ...], predicted: tuple[str, ...]) -> bool:
@@ -286,7 +296,7 @@ def names_match(gold: tuple[str, ...], predicted: tuple[str, ...]) -> bool:
     if not gold or not predicted:
         return False
     short, long = sorted((gold, predicted), key=len)
-    return any(long[i:i + len(short)] == short for i in range(len(long) - len(short) + 1))
+    return any(same_name(long[i:i + len(short)], short) for i in range(len(long) - len(short) + 1))
 
 
 def merge_spans(*groups: list[NerSpan]) -> list[NerSpan]:

@@ -30,7 +30,7 @@ from typing import Any
 
 from mediawatch.enrich.entities import EntityMatches, match_entities
 from mediawatch.enrich.learned import LANGUAGES, TRAINED_DIR, combine
-from mediawatch.enrich.names import bare_key, name_key
+from mediawatch.enrich.names import bare_key, name_key, names_match, same_name
 from mediawatch.enrich.pipeline import Enricher, _other, build_enricher
 from mediawatch.enrich.textnorm import Doc
 from mediawatch.settings import DEFAULT_SEEDS_DIR
@@ -54,7 +54,6 @@ MIN_FEATURE_COUNT = 2
 C_GRID = (0.1, 0.3, 1.0, 3.0)
 # A word seen in this many train articles and never in a name is "common" for the name finders.
 COMMON_MIN_ARTICLES = 3
-_ALWAYS_COMMON = frozenset()
 
 
 @dataclass
@@ -301,6 +300,8 @@ def train_names(articles: Sequence[CorpusArticle], seeds_dir: Path) -> dict[str,
     for language in LANGUAGES:
         mine = [a for a in articles if a.split == "train" and a.language == language]
         docs = [analyzer.analyze(a.title, a.body) for a in mine]
+        # every form of every word of a document, to skip documents that cannot hold a name
+        vocabularies = [set(d.keys) | {bare_key(k) for k in d.keys} for d in docs]
         named_words: set[str] = set()
         candidates: dict[tuple[str, ...], Counter] = {}
         for article in mine:
@@ -312,26 +313,25 @@ def train_names(articles: Sequence[CorpusArticle], seeds_dir: Path) -> dict[str,
         # a name is kept when, in every train article whose text holds it, the annotators marked it
         gazetteer = []
         for key, kinds in sorted(candidates.items()):
-            holding = [a for a, d in zip(mine, docs, strict=True) if _contains(tuple(map(bare_key, d.keys)), key)]
-            marked = [a for a in holding if any(name_key(analyzer, e.text) == key for e in a.labels.entities)]
-            if holding and len(marked) == len(holding) and not all(k in _ALWAYS_COMMON for k in key):
-                text = next(e.text for a in marked for e in a.labels.entities if name_key(analyzer, e.text) == key)
+            forms = [{k, bare_key(k)} for k in key]
+            holding = [a for a, d, v in zip(mine, docs, vocabularies, strict=True)
+                       if all(f & v for f in forms) and names_match(key, tuple(d.keys))]
+            marked = [a for a in holding if any(same_name(name_key(analyzer, e.text), key) for e in a.labels.entities)]
+            if holding and len(marked) == len(holding):
+                text = next(e.text for a in marked for e in a.labels.entities
+                            if same_name(name_key(analyzer, e.text), key))
                 gazetteer.append((text, max(sorted(kinds), key=kinds.__getitem__)))
         gazetteer += [(name, "LOC") for name in _country_names(language)]
         spread: Counter = Counter()
         for doc in docs:
             words = ({w.lower() for w in doc.words if w.islower()} if language == "en"
-                     else {bare_key(k) for k in doc.keys})
+                     else set(doc.keys))
             spread.update(words)
         common = sorted(w for w, c in spread.items() if c >= COMMON_MIN_ARTICLES and w not in named_words)
         body = {"gazetteer": sorted(set(gazetteer)), "common": common,
                 "meta": {"articles": len(mine), "names": len(gazetteer), "common": len(common)}}
         out[f"names-{language}"] = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
     return out
-
-
-def _contains(keys: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
-    return any(keys[i:i + len(phrase)] == phrase for i in range(len(keys) - len(phrase) + 1))
 
 
 def _country_names(language: str) -> list[str]:
