@@ -26,7 +26,7 @@ from mediawatch.learn.features import (
     side_sentences,
     topic_features,
 )
-from mediawatch.learn.linear import LinearModel
+from mediawatch.learn.linear import LinearModel, top_label
 
 from .entities import EntityMatches
 from .models import say_once
@@ -141,7 +141,7 @@ class LearnedModels:
         features = document_features(doc, lexicon_score, {side: t.summary for side, t in tones.items()})
         features[f"lang:{language}"] = 1.0
         probs = self.sentiment.probabilities(features)
-        label = max(probs, key=probs.get)
+        label = top_label(probs)
         return label, round(probs["positive"] - probs["negative"], 4), features
 
     def topics_of(self, document: Mapping[str, float], rule_weights: Mapping[str, int],

@@ -125,12 +125,12 @@ def tag_entities(doc: Doc, tagger: TokenTagger) -> list[NerSpan]:
 def bio_spans(labels: Sequence[str], offset: int = 0) -> list[NerSpan]:
     """Spans from BIO labels; a stray I- starts a span, MISC and unknown types are dropped."""
     spans: list[NerSpan] = []
-    start, kind = None, None
+    start, kind = 0, None
     for i, label in enumerate([*labels, "O"]):
         prefix, _, tag = label.partition("-")
         if kind is not None and (prefix != "I" or tag != kind):
             spans.append(NerSpan(offset + start, offset + i, NER_TYPES[kind]))
-            start, kind = None, None
+            start, kind = 0, None
         if prefix in ("B", "I") and kind is None and tag in NER_TYPES:
             start, kind = i, tag
     return spans
@@ -140,9 +140,9 @@ def unlinked_hits(doc: Doc, matches: EntityMatches, spans: Sequence[NerSpan],
                   name_of: Callable[[str, str], str] | None = None) -> list[EntityHit]:
     """NER spans that overlap no watchlist span, as unlinked entities ``ner:<type>:<folded text>``;
     ``name_of(surface, type)`` gives the display name (default: the first surface seen)."""
-    covered = set()
-    for span in matches.spans:
-        covered.update(range(span.start, span.end))
+    covered: set[int] = set()
+    for linked in matches.spans:
+        covered.update(range(linked.start, linked.end))
     found: dict[str, tuple[str, int, dict[str, None]]] = {}
     for span in spans:
         overlap = covered.intersection(range(span.start, span.end))

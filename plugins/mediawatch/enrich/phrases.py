@@ -70,11 +70,12 @@ class PhraseIndex(Generic[T]):
     def candidates_at(self, keys: Sequence[str], i: int) -> Iterator[Candidate[T]]:
         """Phrases that match ``keys`` from position ``i``, longest first."""
         found: list[Candidate[T]] = []
-        node = self.root
+        node: dict = self.root
         for j in range(i, len(keys)):
-            node = node.get(keys[j])
-            if node is None:
+            child = node.get(keys[j])
+            if child is None:
                 break
+            node = child
             if _PAYLOAD in node:
                 found.append(Candidate(tuple(keys[i + 1 : j + 1]), node[_PAYLOAD]))
         return reversed(found)

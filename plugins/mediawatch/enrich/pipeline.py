@@ -20,6 +20,7 @@ from mediawatch.language import LANGUAGES, detect_language
 from . import models, names
 from .entities import EntityHit, EntityMatches, Watchlist, match_entities
 from .learned import TRAINED_DIR, LearnedModels, models_fingerprint
+from .phrases import PhraseIndex
 from .relevance import Relevance, country_sides, score_relevance
 from .seeds import load_lexicons, load_topics, load_watchlist
 from .sentiment import LexiconScorer, Sentiment, SentimentModel, label_for, mean_of, tone
@@ -128,6 +129,7 @@ class Enricher:
 
     def _learned(self, doc: Doc, matches: EntityMatches, scores: list[float], lang: str):
         learned = self.learned
+        assert learned is not None  # _uses_learned checked it
         sides = list(self.sides.items())
         side_tones = {side: learned.side_tone(doc, matches, side, ids, _other(sides, side), scores, lang)
                       for side, ids in sides}
@@ -212,7 +214,8 @@ def build_enricher(seeds_dir: Path, camel_data_dir: Path | None = None, *, learn
 def _russian_vocabulary(watchlist: Watchlist, lexicons: dict[str, LexiconScorer],
                         topics: TopicRules) -> set[str]:
     """Lemmas the seeds use, so an ambiguous Russian word form prefers the seed's reading."""
-    indexes = [watchlist.index, *(s.words for s in lexicons.values()), *topics.indexes.values()]
+    indexes: list[PhraseIndex[Any]] = [watchlist.index, *(s.words for s in lexicons.values()),
+                                       *topics.indexes.values()]
     return {key for index in indexes for keys in index.phrases() for key in keys if has_cyrillic(key)}
 
 

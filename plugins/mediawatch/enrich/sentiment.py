@@ -186,6 +186,7 @@ class SentimentModel:
         return self.lexicons.get(language) or self.lexicons["en"]
 
     def _camel_scores(self, doc: Doc) -> list[float]:
+        assert self.camel is not None  # only called when the model is loaded
         labels = self.camel.predict([doc.text_of(r) for r in doc.sentence_ranges()])
         return [_CAMEL_VALUES.get(label, 0.0) for label in labels]
 

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from camel_tools.utils.charsets import AR_DIAC_CHARSET
 from camel_tools.utils.dediac import dediac_ar
@@ -230,7 +231,7 @@ class RussianLemmatizer:
     def __init__(self, vocabulary: Iterable[str] = ()) -> None:
         self.vocabulary: set[str] = set(vocabulary)
         self._cache: dict[str, str] = {}
-        self._morph = None
+        self._morph: Any = None  # pymorphy3.MorphAnalyzer, made on first use (loading costs ~0.5 s)
 
     def add_vocabulary(self, lemmas: Iterable[str]) -> None:
         self.vocabulary.update(lemmas)
@@ -271,9 +272,9 @@ class RussianLemmatizer:
             if lemma in self.vocabulary:
                 return lemma
         if not self._morph.word_is_known(word):
-            lemma = self._by_case_ending(word)
-            if lemma:
-                return lemma
+            by_ending = self._by_case_ending(word)
+            if by_ending:
+                return by_ending
         return lemmas[0] if lemmas else word
 
     def nominative(self, word: str, first_only: bool = False) -> str:

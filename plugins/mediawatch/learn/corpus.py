@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from mediawatch.seedfile import StrictModel
 
@@ -54,12 +54,19 @@ class ArticleLabels(StrictModel):
     id: str
     annotator: str
     sentiment: Sentiment
-    tone: dict[Literal["Russia", "Syria"], Tone]
+    tone: dict[str, Tone]
     topics: tuple[str, ...] = ()
     relevant: bool
     entities: tuple[EntityLabel, ...] = ()
     sentences: tuple[SentenceLabel, ...] = ()
     note: str = ""
+
+    @field_validator("tone")
+    @classmethod
+    def _both_sides(cls, tone: dict[str, str]) -> dict[str, str]:
+        if set(tone) != {"Russia", "Syria"}:
+            raise ValueError(f"tone must give Russia and Syria, not {sorted(tone)}")
+        return tone
 
 
 class SecondLabel(StrictModel):

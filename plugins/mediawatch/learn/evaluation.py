@@ -31,6 +31,7 @@ from mediawatch.evaluate import prf, sentiment_scores
 
 from .corpus import CorpusArticle
 from .features import sentence_features, side_sentences
+from .linear import top_label
 
 SIDES = ("Russia", "Syria")
 TONE_LABELS = ("negative", "neutral", "positive")
@@ -73,7 +74,7 @@ def _tone_pairs(articles: Sequence[CorpusArticle]) -> list[tuple[CorpusArticle, 
 
 
 def _scores(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
-    scored = sentiment_scores(pairs)
+    scored = sentiment_scores(list(pairs))
     return {"n": scored["n"], "accuracy": scored["accuracy"], "macro_f1": scored["macro_f1"]}
 
 
@@ -107,7 +108,7 @@ def _sentence_tone(enricher: Enricher, test, train) -> dict[str, Any]:
                     features = sentence_features(doc, s, scores[s.number] if s.number < len(scores) else 0.0,
                                                  s.number < doc.title_sentences)
                     probs = combine(mention.probabilities(features), tone.probabilities(features))
-                    gold_pairs.append((label, max(probs, key=probs.get)))
+                    gold_pairs.append((label, top_label(probs)))
     majority = _majority(train_labels)
     scored = _four_way(gold_pairs)
     return {"majority": majority, "baseline": _four_way([(g, majority) for g, _ in gold_pairs]), "learned": scored}
@@ -137,8 +138,15 @@ def _topic_section(test, train, runs) -> dict[str, Any]:
     common = _majority(t for a in train for t in a.labels.topics)
     out = {"majority": common, "baseline": _micro(test, lambda a: {common})}
     for name, results in runs.items():
-        out[name] = _micro(test, lambda a, r=results: set(r[a.id].topics))
+        out[name] = _micro(test, _topics_of(results))
     return out
+
+
+def _topics_of(results: dict[str, Enrichment]) -> Callable[[CorpusArticle], set[str]]:
+    def topics(article: CorpusArticle) -> set[str]:
+        return set(results[article.id].topics)
+
+    return topics
 
 
 def _micro(articles, predict: Callable[[CorpusArticle], set[str]]) -> dict[str, Any]:

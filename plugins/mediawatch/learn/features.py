@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from mediawatch.enrich.entities import EntityMatches
 from mediawatch.enrich.textnorm import Doc
 
+from .linear import top_label
+
 TARGET, OTHER = "<T>", "<O>"
 # Words this close to a mention of the side are its likely predicate ("strikes killed", "قصفت").
 NEAR = 4
@@ -97,7 +99,7 @@ def aggregate_features(probabilities: Sequence[Mapping[str, float]], in_title: b
         features[f"mean:{label}"] = sum(values) / count if count else 0.0
         features[f"shared:{label}"] = features[f"mean:{label}"] * share
         features[f"max:{label}"] = max(values, default=0.0)
-        features[f"share:{label}"] = (sum(1 for p in probabilities if max(p, key=p.get) == label) / count
+        features[f"share:{label}"] = (sum(1 for p in probabilities if top_label(p) == label) / count
                                       if count else 0.0)
     return features
 

@@ -18,6 +18,11 @@ from typing import Any
 DIGITS = 5
 
 
+def top_label(probabilities: Mapping[str, float]) -> str:
+    """The most probable label (the first of equals, in the mapping's order)."""
+    return max(probabilities, key=lambda label: probabilities[label])
+
+
 @dataclass(frozen=True)
 class LinearModel:
     """``kind`` "softmax": one row per class, probabilities sum to 1; "sigmoid": one independent
@@ -50,8 +55,7 @@ class LinearModel:
         return {c: e / total for c, e in zip(self.classes, exps, strict=True)}
 
     def predict(self, features: Mapping[str, float]) -> str:
-        probs = self.probabilities(features)
-        return max(self.classes, key=lambda c: probs[c])
+        return top_label(self.probabilities(features))
 
     def predict_labels(self, features: Mapping[str, float]) -> list[str]:
         """Multi-label decision: every class whose probability reaches its threshold."""

@@ -44,7 +44,7 @@ from .features import (
     side_sentences,
     topic_features,
 )
-from .linear import LinearModel, from_rows
+from .linear import LinearModel, from_rows, top_label
 
 LOG = logging.getLogger(__name__)
 SENTIMENTS = ("negative", "neutral", "positive")
@@ -178,7 +178,7 @@ def _choose_c(rows, labels, groups, balanced=True) -> float:
     best, best_c = -1.0, C_GRID[0]
     for c in C_GRID:
         probs = _out_of_fold(rows, labels, groups, c, balanced)
-        predicted = [max(p, key=p.get) if p else "" for p in probs]
+        predicted = [top_label(p) if p else "" for p in probs]
         score = _macro_f1(labels, predicted)
         if score > best + 1e-9:
             best, best_c = score, c
@@ -264,7 +264,7 @@ def train_all(articles: Sequence[CorpusArticle], seeds_dir: Path) -> dict[str, L
     oof = _out_of_fold(article_rows, article_labels, article_groups, c, balanced=False)
     cross_validated = {}
     for language in LANGUAGES:
-        pairs = [(gold, max(p, key=p.get)) for gold, p, row in zip(article_labels, oof, article_rows, strict=True)
+        pairs = [(gold, top_label(p)) for gold, p, row in zip(article_labels, oof, article_rows, strict=True)
                  if row.get(f"lang:{language}") and p]
         cross_validated[language] = {"accuracy": round(sum(g == q for g, q in pairs) / len(pairs), 4),
                                      "macro_f1": round(_macro_f1([g for g, _ in pairs], [q for _, q in pairs]), 4)}
@@ -281,9 +281,9 @@ def train_all(articles: Sequence[CorpusArticle], seeds_dir: Path) -> dict[str, L
     sentiments = [it.article.labels.sentiment for it in items]
     groups = [it.group for it in items]
     c = _choose_c(doc_rows, sentiments, groups)
-    oof = [max(p, key=p.get) if p else "" for p in _out_of_fold(doc_rows, sentiments, groups, c)]
+    predicted = [top_label(p) if p else "" for p in _out_of_fold(doc_rows, sentiments, groups, c)]
     lexicon = [enricher.sentiment.document(it.scores, it.language).label for it in items]
-    choice = _per_language(items, sentiments, oof, lexicon, _macro_f1)
+    choice = _per_language(items, sentiments, predicted, lexicon, _macro_f1)
     models["sentiment"] = _export(_fit(doc_rows, sentiments, c),
                                   meta={"C": c, "articles": len(doc_rows), **choice,
                                         "labels": dict(sorted(Counter(sentiments).items()))})
