@@ -28,5 +28,9 @@ COPY --chown=airflow:0 seeds/ /opt/airflow/seeds/
 COPY --chown=airflow:0 dags/ /opt/airflow/dags/
 COPY --chown=airflow:0 plugins/ /opt/airflow/plugins/
 
+# The briefing folder, owned by airflow:0 and group-writable: compose mounts the named volume
+# `briefings` here, which starts as a copy of this folder, so any AIRFLOW_UID (group 0) can write it.
+RUN mkdir -p /opt/airflow/briefings && chmod 2775 /opt/airflow/briefings
+
 ENV MEDIAWATCH_SEEDS_DIR=/opt/airflow/seeds
 WORKDIR /opt/airflow

@@ -361,3 +361,65 @@ def test_no_literal_passwords_in_compose(services):
             if not secret.startswith("$"):
                 literal.append(f"credential {secret!r} in {text[:60]!r}")
     assert not literal, f"literal passwords in docker-compose.yml (use ${{VAR:?...}} from .env): {literal}"
+
+
+def test_airflow_components_share_the_api_secret_key_from_env(services):
+    """[api] secret_key signs the UI's requests for a running task's log; a container that generates
+    its own answers them with 403."""
+    keys = {n: env_of(s).get("AIRFLOW__API__SECRET_KEY") for n, s in airflow_components(services).items()}
+    assert len(set(keys.values())) == 1, f"Airflow components disagree on [api] secret_key: {keys}"
+    assert next(iter(keys.values())).startswith("${AIRFLOW_API_SECRET_KEY:?"), f"secret_key not from .env: {keys}"
+
+
+def jwt_check(services) -> str:
+    """The JWT-secret length check of airflow-init, as bash will run it."""
+    command = " ".join(strings_in(services["airflow-init"].get("command")))
+    match = re.search(r"if \[ .*?\bfi\b", command, re.DOTALL)
+    assert match and "AIRFLOW__API_AUTH__JWT_SECRET" in match.group(0), "airflow-init does not check the JWT secret"
+    return match.group(0).replace("$$", "$")
+
+
+@pytest.mark.parametrize(("secret", "accepted"), [("", False), ("x" * 63, False), ("x" * 64, True),
+                                                   ("a1" * 40, True), ("placeholder", False)])
+def test_airflow_init_refuses_a_jwt_secret_under_64_bytes(services, secret, accepted):
+    import subprocess
+
+    done = subprocess.run(["bash", "-c", jwt_check(services)], env={"AIRFLOW__API_AUTH__JWT_SECRET": secret},
+                          capture_output=True, text=True, timeout=10)
+    assert (done.returncode == 0) is accepted, done.stderr
+    if not accepted:
+        assert "openssl rand -hex 32" in done.stderr
+
+
+def test_env_example_asks_for_a_64_byte_jwt_secret_and_its_placeholder_is_refused(services):
+    text = ENV_EXAMPLE.read_text(encoding="utf-8")
+    comment = text.split("AIRFLOW_JWT_SECRET=")[0].rsplit("\n\n", 1)[-1]
+    assert "64 bytes" in comment and "openssl rand -hex 32" in comment
+    placeholder = env_example()["AIRFLOW_JWT_SECRET"]
+    assert len(placeholder) < 64, "the placeholder must not pass airflow-init's check"
+
+
+def test_briefings_are_written_to_a_named_volume(compose, services):
+    runs_tasks = {n: s for n, s in airflow_components(services).items() if n != "flower"}
+    dirs = {n: env_of(s).get("MEDIAWATCH_BRIEFING_DIR") for n, s in runs_tasks.items()}
+    assert set(dirs.values()) == {"/opt/airflow/briefings"}, f"briefing dir differs or is missing: {dirs}"
+    for name, service in runs_tasks.items():
+        mounts = {v.split(":")[1]: v.split(":")[0] for v in service.get("volumes", []) if isinstance(v, str)}
+        assert mounts.get("/opt/airflow/briefings") in (compose.get("volumes") or {}), (
+            f"{name}: /opt/airflow/briefings is not on a named volume: {mounts}")
+    assert re.search(r"mkdir -p /opt/airflow/briefings && chmod 2775", DOCKERFILE.read_text()), (
+        "the image must create the briefing folder group-writable (the volume starts as a copy of it)")
+
+
+def test_a_failed_setup_job_fails_compose_up_without_stopping_airflow(services):
+    waiting = {n for n, s in services.items()
+               if depends_of(s).get("mediawatch-setup", {}).get("condition") == "service_completed_successfully"}
+    assert waiting and all(not services[n].get("profiles") for n in waiting), (
+        "nothing in the default stack waits for mediawatch-setup to succeed, so its failure goes unseen")
+    assert not waiting & set(airflow_components(services)), "Airflow must not wait for Kibana's import"
+
+
+def test_kibana_public_base_url_is_the_address_the_airflow_ui_links_to(services):
+    public = env_of(services["kibana"])["SERVER_PUBLICBASEURL"]
+    links = {env_of(s).get("MEDIAWATCH_KIBANA_URL") for s in airflow_components(services).values()}
+    assert links == {public} and public.startswith("${KIBANA_PUBLIC_URL"), (public, links)
