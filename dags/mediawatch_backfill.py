@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pendulum
-from airflow.sdk import Param, TriggerRule, dag, task
+from airflow.sdk import Param, TriggerRule, dag, get_current_context, task
 from mediawatch import airflow_adapter, orchestration
 from mediawatch.settings import load_settings
 
@@ -40,21 +40,23 @@ FEED_IDS = orchestration.registry_feed_ids(SETTINGS)
 )
 def mediawatch_backfill():
     @task
-    def chosen_feeds(params=None) -> list[str]:
-        return orchestration.prepare_run(airflow_adapter.task_settings(), force=True, feed_ids=params["feeds"])
+    def chosen_feeds(params=None) -> list[list[str]]:
+        return orchestration.prepare_batches(airflow_adapter.task_settings(), force=True, feed_ids=params["feeds"])
 
-    @task(pool=SETTINGS.fetch_pool, max_active_tis_per_dagrun=SETTINGS.fetch_concurrency)
-    def ingest_feed(feed_id: str, run_id=None) -> dict:
-        with airflow_adapter.airflow_errors():  # a failed feed fails its map index, without retries
-            return orchestration.ingest_feed_task(airflow_adapter.task_settings(), feed_id, run_id)
+    @task(pool=SETTINGS.fetch_pool, max_active_tis_per_dagrun=SETTINGS.fetch_concurrency,
+          map_index_template="{{ batch_feeds }}")
+    def ingest_feeds(feed_ids: list[str], run_id=None) -> dict:
+        get_current_context()["batch_feeds"] = orchestration.batch_label(feed_ids)
+        with airflow_adapter.airflow_errors():  # a failed feed fails its batch's map index, without retries
+            return orchestration.ingest_batch_task(airflow_adapter.task_settings(), feed_ids, run_id)
 
     @task(trigger_rule=TriggerRule.ALL_DONE)
-    def summarize(due: list[str], run_id=None, dag_run=None) -> dict:
+    def summarize(due: list[list[str]], run_id=None, dag_run=None) -> dict:
         return orchestration.finish_run(airflow_adapter.task_settings(), run_id, dag_run.start_date.isoformat(),
-                                        len(due), "backfill")
+                                        sum(map(len, due)), "backfill")
 
     due = chosen_feeds()
-    summarize(due).set_upstream(ingest_feed.expand(feed_id=due))
+    summarize(due).set_upstream(ingest_feeds.expand(feed_ids=due))
 
 
 mediawatch_backfill()

@@ -6,8 +6,10 @@ normalizes, enriches and indexes the articles into `<prefix>-articles`, and reco
 health in `<prefix>-feeds`.
 
 * **Schedule:** `MEDIAWATCH_INGEST_SCHEDULE` (cron, default every 15 minutes), one run at a time.
-* **Mapping:** one `ingest_feed` task per due feed; a failing feed is one failed map index,
-  its reason is in the task log and in the Feed health dashboard; the run still completes.
+* **Mapping:** one `ingest_feeds` task per batch of up to `MEDIAWATCH_FEEDS_PER_TASK` due feeds,
+  fetched concurrently; each map index is labelled with its feeds. Every feed's outcome is in the
+  task log, the fetch log and the Feed health dashboard; a failing feed fails its batch's map index
+  (naming the feed and why) after the other feeds are stored, and the run still completes.
 * **Params:** `force` fetches every feed now, ignoring poll intervals and backoff.
 * **Produces:** the `mediawatch_articles` asset, with the run's counts as event extra.
 """
@@ -18,8 +20,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pendulum
-from airflow.sdk import Asset, Param, TriggerRule, dag, task
-from mediawatch import airflow_adapter, orchestration
+from airflow.sdk import Asset, Param, TriggerRule, dag, get_current_context, task
+from mediawatch import airflow_adapter  # light: the pipeline (Elasticsearch, numpy, models) loads inside tasks
 from mediawatch.settings import load_settings
 
 SETTINGS = load_settings()  # schedule and pool only; tasks read connections at run time
@@ -44,23 +46,31 @@ ARTICLES = Asset("mediawatch_articles")
 )
 def mediawatch_ingest():
     @task
-    def due_feeds(params=None) -> list[str]:
-        return orchestration.prepare_run(airflow_adapter.task_settings(), force=params["force"])
+    def due_feeds(params=None) -> list[list[str]]:
+        from mediawatch import orchestration
 
-    @task(retries=1, pool=SETTINGS.fetch_pool, max_active_tis_per_dagrun=SETTINGS.fetch_concurrency)
-    def ingest_feed(feed_id: str, run_id=None) -> dict:
-        with airflow_adapter.airflow_errors():  # a failed feed fails its map index, without retries
-            return orchestration.ingest_feed_task(airflow_adapter.task_settings(), feed_id, run_id)
+        return orchestration.prepare_batches(airflow_adapter.task_settings(), force=params["force"])
+
+    @task(retries=1, pool=SETTINGS.fetch_pool, max_active_tis_per_dagrun=SETTINGS.fetch_concurrency,
+          map_index_template="{{ batch_feeds }}")
+    def ingest_feeds(feed_ids: list[str], run_id=None) -> dict:
+        from mediawatch import orchestration
+
+        get_current_context()["batch_feeds"] = orchestration.batch_label(feed_ids)
+        with airflow_adapter.airflow_errors():  # a failed feed fails its batch's map index, without retries
+            return orchestration.ingest_batch_task(airflow_adapter.task_settings(), feed_ids, run_id)
 
     @task(outlets=[ARTICLES], trigger_rule=TriggerRule.ALL_DONE)
-    def summarize(due: list[str], run_id=None, dag_run=None, outlet_events=None) -> dict:
-        summary = orchestration.finish_run(airflow_adapter.task_settings(), run_id,
-                                           dag_run.start_date.isoformat(), len(due), dag_run.run_type)
+    def summarize(due: list[list[str]], run_id=None, dag_run=None, outlet_events=None) -> dict:
+        from mediawatch import orchestration
+
+        summary = orchestration.finish_run(airflow_adapter.task_settings(), run_id, dag_run.start_date.isoformat(),
+                                           sum(map(len, due)), dag_run.run_type)
         outlet_events[ARTICLES].extra = {**summary["feeds"], **summary["articles"]}
         return summary
 
     due = due_feeds()
-    summarize(due).set_upstream(ingest_feed.expand(feed_id=due))
+    summarize(due).set_upstream(ingest_feeds.expand(feed_ids=due))
 
 
 mediawatch_ingest()

@@ -95,10 +95,21 @@ def test_final_library_errors_fail_the_task_without_retries(airflow_home) -> Non
         raise ConnectionError("Elasticsearch unreachable")
 
 
+def test_parsing_the_ingest_dag_imports_nothing_heavy(airflow_home) -> None:
+    """Every task process parses its DAG file first: the pipeline's imports belong inside the tasks."""
+    heavy = ["mediawatch.enrich", "mediawatch.ingest", "elasticsearch", "numpy", "camel_tools"]
+    code = (f"import sys; sys.path[:0] = [{str(REPO / 'plugins')!r}, {str(DAGS)!r}]; import mediawatch_ingest; "
+            f"print([m for m in {heavy!r} if m in sys.modules])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_ingest_dag_shape(dagbag) -> None:
     dag = dagbag.dags["mediawatch_ingest"]
     assert dag.max_active_runs == 1
-    assert {t.task_id for t in dag.tasks} == {"due_feeds", "ingest_feed", "summarize"}
+    assert {t.task_id for t in dag.tasks} == {"due_feeds", "ingest_feeds", "summarize"}
+    assert dag.task_dict["ingest_feeds"].map_index_template == "{{ batch_feeds }}"
     assert dag.task_dict["summarize"].trigger_rule == "all_done"
     assert [o.name for o in dag.task_dict["summarize"].outlets] == ["mediawatch_articles"]
 
@@ -112,14 +123,15 @@ def test_ingest_dag_runs_end_to_end_into_elasticsearch(airflow_home, settings, f
     registry = tmp_path / "feeds.yaml"
     registry.write_text(f"""feeds:
   - {{id: good-ar, name: Good AR, url: "{ok_url}", language: ar, country: SY, kind: state}}
-  - {{id: atom-en, name: Atom EN, url: "{(REPO / 'tests/data/feeds/atom_en.xml').as_uri()}", language: en,
-      country: GB, kind: private}}
   - {{id: broken, name: Broken, url: "{feed_server.url('/missing.xml')}", language: en, country: US,
       kind: private}}
+  - {{id: atom-en, name: Atom EN, url: "{(REPO / 'tests/data/feeds/atom_en.xml').as_uri()}", language: en,
+      country: GB, kind: private}}
 """, encoding="utf-8")
     monkeypatch.setenv("MEDIAWATCH_ES_URL", settings.es_url)
     monkeypatch.setenv("MEDIAWATCH_INDEX_PREFIX", settings.index_prefix)
     monkeypatch.setenv("MEDIAWATCH_FEEDS_FILE", str(registry))
+    monkeypatch.setenv("MEDIAWATCH_FEEDS_PER_TASK", "2")
     from airflow.dag_processing.dagbag import DagBag
 
     dag = DagBag(dag_folder=str(DAGS / "mediawatch_ingest.py")).dags["mediawatch_ingest"]
@@ -128,14 +140,17 @@ def test_ingest_dag_runs_end_to_end_into_elasticsearch(airflow_home, settings, f
     states = {ti.task_id + (f"[{ti.map_index}]" if ti.map_index >= 0 else ""): ti.state
               for ti in dag_run.get_task_instances()}
     assert states["due_feeds"] == "success" and states["summarize"] == "success"
-    mapped = sorted(state for key, state in states.items() if key.startswith("ingest_feed["))
-    assert mapped == ["failed", "success", "success"], states
+    batches = {ti.rendered_map_index: ti.state for ti in dag_run.get_task_instances() if ti.task_id == "ingest_feeds"}
+    assert batches == {"good-ar, broken": "failed", "atom-en": "success"}, states
 
     es = make_client(settings)
     es.indices.refresh(index=settings.index("articles"))
     assert es.count(index=settings.index("articles"))["count"] == 4
     broken = es.get(index=settings.index("feeds"), id="broken")["_source"]
     assert broken["status"] == "failed" and broken["last_error"] == "HTTP 404 Not Found"
+    fetchlog = es.search(index=settings.index("fetchlog"), query={"term": {"run_id": dag_run.run_id}})["hits"]["hits"]
+    assert sorted((hit["_source"]["feed_id"], hit["_source"]["status"]) for hit in fetchlog) == [
+        ("atom-en", "ok"), ("broken", "failed"), ("good-ar", "ok")], "one fetch-log line per feed, not per batch"
     run = es.search(index=settings.index("runs"), query={"term": {"run_id": dag_run.run_id}})["hits"]["hits"]
     assert len(run) == 1
     assert (run[0]["_source"]["feeds_ok"], run[0]["_source"]["feeds_failed"]) == (2, 1)

@@ -57,8 +57,9 @@ def test_scheduler_runs_ingest_on_its_schedule(airflow_stack: AirflowStack) -> N
     instances = stack.task_instances(INGEST, finished["dag_run_id"])
     tasks = {(ti["task_id"], ti["map_index"]): ti["state"] for ti in instances}
     assert set(tasks.values()) == {"success"}, tasks
-    assert {task_id for task_id, _ in tasks} == {"due_feeds", "ingest_feed", "summarize"}
-    assert sum(task_id == "ingest_feed" for task_id, _ in tasks) == len(stack.feed_ids)
+    assert {task_id for task_id, _ in tasks} == {"due_feeds", "ingest_feeds", "summarize"}
+    batches = [ti["rendered_map_index"] for ti in instances if ti["task_id"] == "ingest_feeds"]
+    assert sorted(", ".join(batches).split(", ")) == sorted(stack.feed_ids), "each batch is labelled with its feeds"
 
     es.indices.refresh(index=articles)
     hits = es.search(index=articles, query=from_feeds, size=100)["hits"]["hits"]

@@ -19,16 +19,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from .alerts import EmailSender
-from .orchestration import FeedFailed
 from .settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:  # DAG files import this module: it stays light (no Elasticsearch client, no numpy)
+    from .alerts import EmailSender
 
 log = logging.getLogger(__name__)
 CONNECTION_ID = "elasticsearch_default"
-# Errors that will not go away by retrying the task.
-FINAL_ERRORS: tuple[type[Exception], ...] = (FeedFailed, SettingsError)
+
+
+def final_errors() -> tuple[type[Exception], ...]:
+    """Errors that will not go away by retrying the task (imported when a task fails, not at parse time)."""
+    from .orchestration import FeedFailed
+
+    return (FeedFailed, SettingsError)
 
 
 class Connection(Protocol):
@@ -89,7 +95,7 @@ def airflow_errors() -> Iterator[None]:
     """Re-raise the library's final errors as ``AirflowFailException`` (no retries)."""
     try:
         yield
-    except FINAL_ERRORS as exc:
+    except final_errors() as exc:
         from airflow.sdk.exceptions import AirflowFailException
 
         raise AirflowFailException(f"{type(exc).__name__}: {exc}") from exc

@@ -195,18 +195,23 @@ def store_feed(feed: Feed, fetched: FetchResult, settings: Settings, es: Elastic
 
 
 def record_refusal(es: Elasticsearch, settings: Settings, feed: Feed, fetched: FetchResult,
-                   state: dict[str, Any] | None, reason: str, run_id: str) -> FeedOutcome:
+                   state: dict[str, Any] | None, reason: str, run_id: str,
+                   save: bool = True) -> tuple[FeedOutcome, bool]:
     """A feed whose articles Elasticsearch refused: ``failed`` with the reason, validators kept.
 
-    The state is written if the cluster takes it (a block on the articles index only); if not,
-    the feed's previous state stays, which is just as safe.
+    The state is written (when ``save``) if the cluster takes it, as with a block on the articles
+    index only; if not, the feed's previous state stays, which is just as safe. Returns the
+    outcome and whether the state was stored.
     """
     outcome = FeedOutcome(feed.id, "failed", error=reason, refused=reason)
+    if not save:
+        return outcome, False
     try:
         save_feed_state(es, settings, refused_state(state, feed, fetched, reason), outcome, run_id)
     except WritesRefused as exc:
         log.debug("feed %s: state not saved either: %s", feed.id, exc)
-    return outcome
+        return outcome, False
+    return outcome, True
 
 
 def process_feed(feed: Feed, fetched: FetchResult, state: dict[str, Any] | None, settings: Settings,
@@ -220,7 +225,7 @@ def process_feed(feed: Feed, fetched: FetchResult, state: dict[str, Any] | None,
     try:
         outcome, entries = store_feed(feed, fetched, settings, es, enricher, run_id, pages)
     except WritesRefused as exc:
-        return record_refusal(es, settings, feed, fetched, state, str(exc), run_id)
+        return record_refusal(es, settings, feed, fetched, state, str(exc), run_id)[0]
     new_state = next_state(state, feed, fetched, settings, error=outcome.error, bozo_reason=outcome.bozo_reason,
                            entries=entries, articles=outcome.new + outcome.updated)
     try:
@@ -308,8 +313,20 @@ def run_ingest(settings: Settings, es: Elasticsearch, feeds: list[Feed] | None =
         return summary
     states = load_states(es, settings, [f.id for f in feeds])
     due = select_due(feeds, states, datetime.now(UTC), force=force)
+    outcomes = ingest_feeds(settings, es, due, states, run_id, on_feed)
+    summary = summarize(run_id, started_at, outcomes, skipped=len(feeds) - len(outcomes))
+    record_run(es, settings, summary, trigger)
+    return summary
+
+
+def ingest_feeds(settings: Settings, es: Elasticsearch, due: list[Feed], states: dict[str, dict[str, Any]],
+                 run_id: str, on_feed: Callable[[FeedOutcome], None] | None = None) -> list[FeedOutcome]:
+    """Fetch ``due`` concurrently and process one feed at a time, in order (the CLI's run, and one
+    DAG task's batch). The first refusal by Elasticsearch cancels the fetches not yet started.
+    """
     outcomes: list[FeedOutcome] = []
     refusal: str | None = None
+    takes_state = True  # after a refusal: whether the cluster still takes feed states
     tick = time.monotonic()
     with make_client(settings) as http, ThreadPoolExecutor(max_workers=settings.fetch_concurrency) as pool:
         pages = PageFetcher(settings, http) if settings.fulltext else None
@@ -319,7 +336,8 @@ def run_ingest(settings: Settings, es: Elasticsearch, feeds: list[Feed] | None =
                 continue
             fetched = fetch.result()
             if refusal and fetched.status == "ok":
-                outcome = record_refusal(es, settings, feed, fetched, states.get(feed.id), refusal, run_id)
+                outcome, takes_state = record_refusal(es, settings, feed, fetched, states.get(feed.id), refusal,
+                                                      run_id, save=takes_state)
             else:
                 outcome = process_feed(feed, fetched, states.get(feed.id), settings, es, enricher=None,
                                        run_id=run_id, pages=pages)
@@ -335,9 +353,7 @@ def run_ingest(settings: Settings, es: Elasticsearch, feeds: list[Feed] | None =
             if time.monotonic() - tick > 10:
                 log.info("progress: %d/%d feeds processed", done, len(due))
                 tick = time.monotonic()
-    summary = summarize(run_id, started_at, outcomes, skipped=len(feeds) - len(outcomes))
-    record_run(es, settings, summary, trigger)
-    return summary
+    return outcomes
 
 
 def outcomes_from_log(es: Elasticsearch, settings: Settings, run_id: str) -> list[FeedOutcome]:

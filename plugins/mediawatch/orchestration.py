@@ -16,6 +16,7 @@ from .index import setup_indices
 from .ingest import (
     WRITTEN_INDICES,
     FeedOutcome,
+    ingest_feeds,
     ingest_one,
     load_states,
     outcomes_from_log,
@@ -28,6 +29,9 @@ from .store import connect
 from .writefaults import WritesRefused, check_writable
 
 log = logging.getLogger(__name__)
+
+# Airflow keeps a mapped task's label (``rendered_map_index``) in a 250-character column.
+MAX_BATCH_LABEL = 250
 
 
 class FeedFailed(RuntimeError):
@@ -60,12 +64,61 @@ def prepare_run(settings: Settings, force: bool = False, feed_ids: list[str] | N
     return [f.id for f in due]
 
 
-def ingest_feed_task(settings: Settings, feed_id: str, run_id: str) -> dict[str, Any]:
-    """One mapped task: fetch, process and index one feed; a failed feed fails the task (no retry).
+def batch_feeds(feed_ids: list[str], per_task: int) -> list[list[str]]:
+    """``feed_ids`` cut into ceil(n / per_task) batches of near-equal size, in registry order."""
+    if not feed_ids:
+        return []
+    count = -(-len(feed_ids) // max(1, per_task))
+    size, extra = divmod(len(feed_ids), count)
+    bounds = [i * size + min(i, extra) for i in range(count + 1)]
+    return [feed_ids[start:end] for start, end in zip(bounds, bounds[1:], strict=False)]
 
-    When Elasticsearch refused the feed's articles the task raises :class:`WritesRefused` instead,
-    which Airflow retries: the feed kept its validators, so the retry fetches it in full.
+
+def prepare_batches(settings: Settings, force: bool = False, feed_ids: list[str] | None = None) -> list[list[str]]:
+    """:func:`prepare_run`, the due feeds cut into batches of ``settings.feeds_per_task``: one mapped task each."""
+    batches = batch_feeds(prepare_run(settings, force, feed_ids), settings.feeds_per_task)
+    log.info("%d batches of up to %d feeds", len(batches), max(map(len, batches), default=0))
+    return batches
+
+
+def batch_label(feed_ids: list[str]) -> str:
+    """The batch's feed ids as the mapped task's label in the Airflow grid, shortened to fit its column."""
+    label = ", ".join(feed_ids)
+    for shown in range(len(feed_ids) - 1, 0, -1):
+        if len(label) <= MAX_BATCH_LABEL:
+            break
+        label = f"{', '.join(feed_ids[:shown])} … (+{len(feed_ids) - shown} more)"
+    return label[:MAX_BATCH_LABEL]
+
+
+def ingest_batch_task(settings: Settings, feed_ids: list[str], run_id: str) -> dict[str, Any]:
+    """One mapped task: fetch a batch of feeds concurrently, process them one by one, index.
+
+    Every feed's outcome is in the task log, the fetch log and the feed state, whatever the others
+    did. A failed feed fails the task (no retry) once the whole batch is done, naming the feeds and
+    their reasons; when Elasticsearch refused articles the task raises :class:`WritesRefused`
+    instead, which Airflow retries: the feeds kept their validators, so the retry fetches them in full.
     """
+    registry = {f.id: f for f in load_feeds(settings.feeds_path)}
+    es = connect(settings)
+    outcomes = ingest_feeds(settings, es, [registry[i] for i in feed_ids], load_states(es, settings, feed_ids),
+                            run_id)
+    refused = next((o for o in outcomes if o.refused), None)
+    if refused:
+        raise WritesRefused(f"feed {refused.feed_id} not stored: {refused.refused}")
+    result = {"feeds": {o.feed_id: o.status for o in outcomes},
+              "new": sum(o.new for o in outcomes), "updated": sum(o.updated for o in outcomes)}
+    log.info("batch of %d feeds: %s", len(feed_ids), result)
+    failed = [o for o in outcomes if o.status == "failed"]
+    if failed:
+        reasons = "; ".join(f"feed {o.feed_id} failed: {o.error}" for o in failed)
+        raise FeedFailed(f"{reasons} (recorded in {settings.index('feeds')}; the batch's other"
+                         f" {len(outcomes) - len(failed)} feeds are stored)")
+    return result
+
+
+def ingest_feed_task(settings: Settings, feed_id: str, run_id: str) -> dict[str, Any]:
+    """One feed alone (a batch of one), as :func:`ingest_batch_task`."""
     feeds = {f.id: f for f in load_feeds(settings.feeds_path)}
     outcome: FeedOutcome = ingest_one(feeds[feed_id], settings, connect(settings), run_id)
     if outcome.refused:
