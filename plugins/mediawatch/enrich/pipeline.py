@@ -17,7 +17,7 @@ from typing import Any
 
 from mediawatch.language import LANGUAGES, detect_language
 
-from . import models, names
+from . import cache, models, names
 from .entities import EntityHit, EntityMatches, Watchlist, match_entities
 from .learned import TRAINED_DIR, LearnedModels, models_fingerprint
 from .phrases import PhraseIndex
@@ -224,9 +224,20 @@ _cache_lock = threading.Lock()
 
 
 def load_enricher(seeds_dir: Path, camel_data_dir: Path | None = None) -> Enricher:
-    """The enricher for ``seeds_dir``, built on first use and cached by path for the process."""
+    """The enricher for ``seeds_dir``, built on first use and cached by path for the process;
+    a new process reads it from the compiled copy on disk (see :mod:`.cache`) when it can."""
     key = (Path(seeds_dir).resolve(), camel_data_dir)
     with _cache_lock:
         if key not in _cache:
-            _cache[key] = build_enricher(key[0], camel_data_dir)
+            _cache[key] = _compiled_enricher(key[0], camel_data_dir)
         return _cache[key]
+
+
+def _compiled_enricher(seeds_dir: Path, camel_data_dir: Path | None) -> Enricher:
+    """:func:`build_enricher` through the on-disk cache; camel-tools' torch models are never pickled."""
+    camel = camel_data_dir or models.camel_data_dir()
+    if any(models.is_model_dir(camel / sub) for sub in (models.NER_MODEL_SUBDIR, models.SENTIMENT_MODEL_SUBDIR)):
+        return build_enricher(seeds_dir, camel_data_dir)
+    inputs = [seeds_dir / name for name in SEED_FILES] + sorted(TRAINED_DIR.glob("*.json"))
+    key = cache.cache_key(inputs, f"{RULES_VERSION}\0{seeds_dir}")
+    return cache.load_or_build(key, lambda: build_enricher(seeds_dir, camel_data_dir))
