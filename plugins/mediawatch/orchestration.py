@@ -11,6 +11,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from . import clustering
 from .feeds import load_feeds
 from .index import setup_indices
 from .ingest import (
@@ -129,8 +130,10 @@ def ingest_feed_task(settings: Settings, feed_id: str, run_id: str) -> dict[str,
 
 
 def finish_run(settings: Settings, run_id: str, started_at: str, due: int, trigger: str) -> dict[str, Any]:
-    """Sum up what the mapped tasks recorded and store the run document."""
+    """Reconcile the clusters of the articles the mapped tasks indexed (they ran concurrently, see
+    :func:`~mediawatch.clustering.reconcile`), sum up what they recorded and store the run document."""
     es = connect(settings)
+    clustering.reconcile(es, settings, started_at)
     outcomes = outcomes_from_log(es, settings, run_id)
     missing = due - len(outcomes)
     summary = summarize(run_id, started_at, outcomes)
