@@ -155,3 +155,52 @@ def test_ingest_dag_runs_end_to_end_into_elasticsearch(airflow_home, settings, f
     assert len(run) == 1
     assert (run[0]["_source"]["feeds_ok"], run[0]["_source"]["feeds_failed"]) == (2, 1)
     assert run[0]["_source"]["articles_new"] == 4
+
+
+@pytest.mark.es
+def test_deadletters_dag_replays_with_the_cli_options_as_its_form(airflow_home, settings, feed_server,
+                                                                  monkeypatch) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+    from mediawatch.cli import build_parser
+    from mediawatch.feeds import Feed
+    from mediawatch.index import setup_indices
+    from mediawatch.ingest import run_ingest
+    from mediawatch.store import make_client
+
+    from .test_deadletters import broken_articles_index
+
+    dag = DagBag(dag_folder=str(DAGS / "mediawatch_deadletters.py")).dags["mediawatch_deadletters"]
+    cli = vars(build_parser().parse_args(["deadletters", "replay"]))
+    assert set(dag.params) == set(cli) - {"func", "command", "action", "verbose"} == {"since", "reason", "dry_run"}
+
+    es = make_client(settings)
+    broken_articles_index(es, settings)
+    setup_indices(es, settings)
+    url = feed_server.serve_file("/ar.xml", "rss2_ar_utf8.xml")
+    refused = run_ingest(settings, es, feeds=[Feed(id="ar", name="ar", url=url, language="ar", country="SY",
+                                                   kind="state")])
+    assert refused.articles["rejected"] == 2
+    setup_indices(es, settings, migrate=True)
+    monkeypatch.setenv("MEDIAWATCH_ES_URL", settings.es_url)
+    monkeypatch.setenv("MEDIAWATCH_INDEX_PREFIX", settings.index_prefix)
+    dag_run = dag.test(run_conf={"since": "1d", "reason": "failed to parse field", "dry_run": False})
+    assert {ti.task_id: ti.state for ti in dag_run.get_task_instances()} == {"replay": "success"}
+    es.indices.refresh(index=[settings.index("articles"), settings.index("deadletter")])
+    assert es.count(index=settings.index("articles"))["count"] == 2
+    letters = es.search(index=settings.index("deadletter"))["hits"]["hits"]
+    assert [hit["_source"]["replay_status"] for hit in letters] == ["replayed", "replayed"]
+
+
+@pytest.mark.es
+def test_retention_dag_runs_the_retention_pass(airflow_home, settings, es, monkeypatch) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(DAGS / "mediawatch_retention.py")).dags["mediawatch_retention"]
+    assert dag.schedule == "30 2 * * *" and dag.max_active_runs == 1
+    monkeypatch.setenv("MEDIAWATCH_ES_URL", settings.es_url)
+    monkeypatch.setenv("MEDIAWATCH_INDEX_PREFIX", settings.index_prefix)
+    dag_run = dag.test()
+    (ti,) = dag_run.get_task_instances()
+    assert ti.state == "success"
+    assert ti.xcom_pull(task_ids="retention") == {"managed_by": "mediawatch", "rolled_over": {}, "deleted": [],
+                                                  "skipped": {}, "dry_run": False}
