@@ -80,3 +80,15 @@ def test_candidates_rank_unlinked_names_with_languages_and_examples(es, settings
     assert found["Fumio Kishida"].articles == 1, "the 30-day-old article is outside --since 7d"
     assert {c.name for c in top_candidates(es, settings, since="7d", language="en")} >= {"Fumio Kishida"}
     assert all(c.id.startswith("ner:") for c in found.values())
+
+
+def test_name_finders_survive_the_enricher_cache(enricher: Enricher) -> None:
+    """The compiled enricher (enrich/cache.py) is a pickle: the finders must come through it whole,
+    the gazetteer index built, natasha's model still loaded lazily."""
+    import pickle
+
+    text = "Министр иностранных дел Армении Зограб Мнацаканян прибыл в Ереван."
+    again = pickle.loads(pickle.dumps(enricher))
+    assert again.russian_names is not None and again.russian_names._tagger is None
+    assert again.name_models["ar"]._index is not None
+    assert again.enrich("", text, language="ru").to_dict() == enricher.enrich("", text, language="ru").to_dict()

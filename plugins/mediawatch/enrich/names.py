@@ -103,6 +103,14 @@ class RussianNames:
             return None
         return cls(folder)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (the enricher cache) without the lock and without the model: loading it stays
+        lazy in the process that reads the cache."""
+        return {"folder": self.folder}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["folder"])  # type: ignore[misc]
+
     def _loaded(self) -> Any:
         with self._lock:
             if self._tagger is None and not self._failed:
@@ -275,6 +283,14 @@ class NameModel:
             return None
         body = json.loads(path.read_text(encoding="utf-8"))
         return cls([(text, kind) for text, kind in body["gazetteer"]], frozenset(body["common"]), analyzer)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (the enricher cache) with its phrase index built, without the lock."""
+        return {"names": self.names, "common": self.common, "analyzer": self.analyzer, "index": self.gazetteer}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["names"], state["common"], state["analyzer"])  # type: ignore[misc]
+        self._index = state["index"]
 
     @property
     def gazetteer(self) -> PhraseIndex[str]:
