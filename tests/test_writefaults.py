@@ -10,6 +10,7 @@ from mediawatch.writefaults import (
     describe_refusal,
     is_document_fault,
     item_error,
+    write_targets,
 )
 
 # Per-item errors as the real node answers them (seen on 9.2.4; the two blocks from the tests below).
@@ -73,3 +74,22 @@ def test_check_writable_reads_the_real_blocks(es, settings) -> None:
     finally:
         es.indices.put_settings(index=settings.index("runs"), settings={"index.blocks.read_only_allow_delete": None})
     check_writable(es, indices)
+
+
+@pytest.mark.es
+def test_only_the_index_an_alias_writes_to_is_checked(es, settings) -> None:
+    """A rolled-over log's older backing index is no longer written, and may carry a write block
+    (ILM's readonly action sets one): that must not stop a run."""
+    alias = settings.index("fetchlog")
+    es.indices.rollover(alias=alias)
+    (articles,) = es.indices.get_alias(name=settings.index("articles"))
+    assert write_targets(es, [alias, settings.index("articles"), settings.index("missing")]) == sorted(
+        [f"{alias}-v2-000002", articles])
+    es.indices.put_settings(index=f"{alias}-v2-000001", settings={"index.blocks.write": True})
+    check_writable(es, [alias])
+    es.indices.put_settings(index=f"{alias}-v2-000002", settings={"index.blocks.write": True})
+    try:
+        with pytest.raises(WritesRefused, match="fetchlog-v2-000002 has a write block"):
+            check_writable(es, [alias])
+    finally:
+        es.indices.put_settings(index=f"{alias}-v2-00000*", settings={"index.blocks.write": None})

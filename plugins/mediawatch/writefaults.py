@@ -103,16 +103,33 @@ def _is_true(value: Any) -> bool:
     return str(value).lower() == "true"
 
 
-def write_blocks(es: Elasticsearch, indices: list[str]) -> dict[str, list[str]]:
-    """Write blocks on the given indices or aliases, and on the whole cluster (key ``cluster``)."""
+def write_targets(es: Elasticsearch, aliases: list[str]) -> list[str]:
+    """The index each alias writes to: its write index, or its only index.
+
+    Older backing indices of a rolled-over log are not written any more, and may well carry a
+    write block (ILM's readonly action sets one), so they are not checked.
+    """
+    response = es.options(ignore_status=404).indices.get_alias(name=",".join(aliases))
+    targets: list[str] = []
+    for alias in aliases:
+        members = {index: body["aliases"][alias] for index, body in response.body.items()
+                   if isinstance(body, dict) and alias in (body.get("aliases") or {})}
+        writers = [index for index, options in members.items() if options.get("is_write_index")]
+        targets += writers or (list(members) if len(members) == 1 else [])
+    return sorted(targets)
+
+
+def write_blocks(es: Elasticsearch, aliases: list[str]) -> dict[str, list[str]]:
+    """Write blocks on the indices the given aliases write to, and on the whole cluster (key ``cluster``)."""
     blocked: dict[str, list[str]] = {}
-    response = es.options(ignore_status=404).indices.get_settings(
-        index=",".join(indices), name="index.blocks.*", flat_settings=True, allow_no_indices=True,
-        ignore_unavailable=True)
-    for index, body in response.body.items():
-        found = [name for name in WRITE_BLOCKS if _is_true(body.get("settings", {}).get(name))]
-        if found:
-            blocked[index] = found
+    targets = write_targets(es, aliases)
+    if targets:
+        response = es.indices.get_settings(index=",".join(targets), name="index.blocks.*", flat_settings=True,
+                                           ignore_unavailable=True)
+        for index, body in response.body.items():
+            found = [name for name in WRITE_BLOCKS if _is_true(body.get("settings", {}).get(name))]
+            if found:
+                blocked[index] = found
     cluster = es.cluster.get_settings(flat_settings=True)
     found = [name for name in CLUSTER_WRITE_BLOCKS
              if any(_is_true(cluster.get(scope, {}).get(name)) for scope in ("persistent", "transient"))]
@@ -121,14 +138,14 @@ def write_blocks(es: Elasticsearch, indices: list[str]) -> dict[str, list[str]]:
     return blocked
 
 
-def check_writable(es: Elasticsearch, indices: list[str]) -> None:
-    """Raise :class:`WritesRefused` before any work when an index or the cluster has a write block.
+def check_writable(es: Elasticsearch, aliases: list[str]) -> None:
+    """Raise :class:`WritesRefused` before any work when an alias's write index or the cluster has a write block.
 
     Without the privilege to read settings the check is skipped: the bulk writer still classifies
     whatever the cluster refuses.
     """
     try:
-        blocked = write_blocks(es, indices)
+        blocked = write_blocks(es, aliases)
     except ApiError:
         return
     if blocked:
