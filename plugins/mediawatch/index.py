@@ -344,7 +344,7 @@ def ensure_index(es: Elasticsearch, settings: Settings, spec: IndexSpec, report:
     if is_plain_index(es, alias):
         _create_if_missing(es, target, report)
         if migrate:
-            replace_plain_index(es, alias, target, spec, report)
+            replace_plain_index(es, alias, target, report)
         else:
             report.add(f"{alias} is a plain index, not an alias (a write re-created it after its alias was"
                        f" deleted); run `mediawatch setup --migrate` to move its documents to {target} and"
@@ -374,7 +374,7 @@ def _create_if_missing(es: Elasticsearch, index: str, report: SetupReport) -> No
         report.add(f"index {index} created")
 
 
-def replace_plain_index(es: Elasticsearch, plain: str, target: str, spec: IndexSpec, report: SetupReport) -> None:
+def replace_plain_index(es: Elasticsearch, plain: str, target: str, report: SetupReport) -> None:
     """Copy a plain index that took the alias's name into ``target``, then swap it for the alias.
 
     Writes are blocked on it first (a writer meanwhile gets a cluster block, which fails its run
