@@ -21,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from mediawatch.learn.linear import LinearModel
+
 from .models import NerSpan, say_once
 from .phrases import PhraseIndex, PhraseTable
 from .textnorm import Analyzer, Doc
@@ -269,10 +271,12 @@ class NameModel:
       "Cabinet" or a verb after a title (وزير أعلن) is not taken for one.
     """
 
-    def __init__(self, names: list[tuple[str, str]], common: frozenset[str], analyzer: Analyzer) -> None:
+    def __init__(self, names: list[tuple[str, str]], common: frozenset[str], analyzer: Analyzer,
+                 span_filter: LinearModel | None = None) -> None:
         self.names = names
         self.common = common
         self.analyzer = analyzer
+        self.span_filter = span_filter
         self._index: PhraseIndex[str] | None = None
         self._lock = threading.Lock()
 
@@ -282,14 +286,17 @@ class NameModel:
             say_once(f"name model {path.name} missing; names off the watchlist come from rules only", logging.WARNING)
             return None
         body = json.loads(path.read_text(encoding="utf-8"))
-        return cls([(text, kind) for text, kind in body["gazetteer"]], frozenset(body["common"]), analyzer)
+        span_filter = LinearModel.from_json(json.dumps(body["filter"])) if body.get("filter") else None
+        return cls([(text, kind) for text, kind in body["gazetteer"]], frozenset(body["common"]), analyzer,
+                   span_filter)
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled (the enricher cache) with its phrase index built, without the lock."""
-        return {"names": self.names, "common": self.common, "analyzer": self.analyzer, "index": self.gazetteer}
+        return {"names": self.names, "common": self.common, "analyzer": self.analyzer, "index": self.gazetteer,
+                "span_filter": self.span_filter}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["names"], state["common"], state["analyzer"])  # type: ignore[misc]
+        self.__init__(state["names"], state["common"], state["analyzer"], state["span_filter"])  # type: ignore[misc]
         self._index = state["index"]
 
     @property
@@ -305,6 +312,14 @@ class NameModel:
     def spans(self, doc: Doc) -> list[NerSpan]:
         return [NerSpan(m.start, m.end, m.payload) for m in self.gazetteer.find_all(doc.keys)
                 if doc.sentence_of[m.start] == doc.sentence_of[m.end - 1]]
+
+    def keep(self, doc: Doc, spans: list[NerSpan]) -> list[NerSpan]:
+        """The spans the learned filter takes for names (all of them without a filter)."""
+        if self.span_filter is None:
+            return spans
+        from mediawatch.learn.features import span_features
+
+        return [s for s in spans if self.span_filter.predict_labels(span_features(doc, s))]
 
     def is_common(self, word: str) -> bool:
         return word.lower() in self.common

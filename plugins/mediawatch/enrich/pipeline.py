@@ -148,25 +148,34 @@ class Enricher:
         labels = {side: None if value is None else label_for(value, sentiment.method) for side, value in tones.items()}
         return sentiment, tones, labels, self.topics.topics_of(doc, lang)
 
-    def _unlinked_hits(self, doc: Doc, matches: EntityMatches, lang: str) -> list[EntityHit]:
-        """Names off the watchlist (see names.py); a model failure costs them, not the article."""
-        name_of = None
+    def candidate_name_spans(self, doc: Doc, lang: str) -> list[models.NerSpan]:
+        """Every span a name finder proposes for ``lang`` (gazetteer, rules, NER models), merged."""
         model = self.name_models.get(lang)
         common = model.common if model else frozenset()
+        if lang == "ar":
+            spans = names.arabic_spans(doc, common)
+            if self.ner is not None:
+                spans = models.tag_entities(doc, self.ner) + spans
+        elif lang == "ru" and self.russian_names is not None:
+            spans = self.russian_names.spans(doc)
+        elif lang == "en":
+            spans = names.english_spans(doc, common)
+        else:
+            return []
+        return names.merge_spans(model.spans(doc) if model else [], spans)
+
+    def _unlinked_hits(self, doc: Doc, matches: EntityMatches, lang: str) -> list[EntityHit]:
+        """Names off the watchlist (see names.py), through the learned span filter where there is
+        one; a model failure costs them, not the article."""
+        name_of = None
+        if lang == "ru":
+            lemmatizer = self.analyzer.lemmatizer
+            name_of = lambda surface, kind: lemmatizer.nominative(surface, first_only=kind != "person")  # noqa: E731
         try:
-            if lang == "ar":
-                spans = names.arabic_spans(doc, common)
-                if self.ner is not None:
-                    spans = models.tag_entities(doc, self.ner) + spans
-            elif lang == "ru" and self.russian_names is not None:
-                spans = self.russian_names.spans(doc)
-                lemmatizer = self.analyzer.lemmatizer
-                name_of = lambda surface, kind: lemmatizer.nominative(surface, first_only=kind != "person")  # noqa: E731
-            elif lang == "en":
-                spans = names.english_spans(doc, common)
-            else:
-                return []
-            spans = names.merge_spans(model.spans(doc) if model else [], spans)
+            spans = self.candidate_name_spans(doc, lang)
+            model = self.name_models.get(lang)
+            if model is not None:
+                spans = model.keep(doc, spans)
             return models.unlinked_hits(doc, matches, spans, name_of)
         except Exception:
             LOG.warning("name finding failed on one article; keeping watchlist entities only", exc_info=True)

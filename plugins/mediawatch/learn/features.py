@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from mediawatch.enrich.entities import EntityMatches
+from mediawatch.enrich.models import NerSpan
 from mediawatch.enrich.textnorm import Doc
 
 from .linear import top_label
@@ -122,6 +123,27 @@ def document_features(doc: Doc, lexicon_score: float,
     for side, summary in tone_features.items():
         for name in ("mean:negative", "mean:positive", "max:negative", "max:positive"):
             features[f"{side}:{name}"] = summary.get(name, 0.0)
+    return features
+
+
+def span_features(doc: Doc, span: NerSpan) -> dict[str, float]:
+    """What the name filter sees of a proposed name: its words, its neighbours, its shape."""
+    words = doc.words[span.start:span.end]
+    sentence = doc.sentence_of[span.start]
+    features: dict[str, float] = {f"w:{k}": 1.0 for k in doc.keys[span.start:span.end]}
+    features[f"first:{doc.keys[span.start]}"] = 1.0
+    features[f"type:{span.type}"] = 1.0
+    features[f"len:{min(len(words), 4)}"] = 1.0
+    if span.start > 0 and doc.sentence_of[span.start - 1] == sentence:
+        features[f"prev:{doc.keys[span.start - 1]}"] = 1.0
+    else:
+        features["opens_sentence"] = 1.0
+    if span.end < len(doc.words) and doc.sentence_of[span.end] == sentence:
+        features[f"next:{doc.keys[span.end]}"] = 1.0
+    if all(w.isupper() for w in words):
+        features["all_capitals"] = 1.0
+    if span.start < doc.title_words:
+        features["in_title"] = 1.0
     return features
 
 

@@ -24,13 +24,13 @@ import logging
 import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from mediawatch.enrich.entities import EntityMatches, match_entities
 from mediawatch.enrich.learned import LANGUAGES, TRAINED_DIR, combine
-from mediawatch.enrich.names import bare_key, name_key, names_match, same_name
+from mediawatch.enrich.names import NameModel, bare_key, name_key, names_match, same_name
 from mediawatch.enrich.pipeline import Enricher, _other, build_enricher
 from mediawatch.enrich.textnorm import Doc
 from mediawatch.settings import DEFAULT_SEEDS_DIR
@@ -42,6 +42,7 @@ from .features import (
     document_features,
     sentence_features,
     side_sentences,
+    span_features,
     topic_features,
 )
 from .linear import LinearModel, from_rows, top_label
@@ -328,10 +329,39 @@ def train_names(articles: Sequence[CorpusArticle], seeds_dir: Path) -> dict[str,
                      else set(doc.keys))
             spread.update(words)
         common = sorted(w for w, c in spread.items() if c >= COMMON_MIN_ARTICLES and w not in named_words)
-        body = {"gazetteer": sorted(set(gazetteer)), "common": common,
-                "meta": {"articles": len(mine), "names": len(gazetteer), "common": len(common)}}
+        finder = NameModel(sorted(set(gazetteer)), frozenset(common), analyzer)
+        span_filter, filter_meta = _train_span_filter(enricher, finder, language, mine, docs)
+        body = {"gazetteer": finder.names, "common": common, "filter": json.loads(span_filter.to_json()),
+                "meta": {"articles": len(mine), "names": len(gazetteer), "common": len(common), **filter_meta}}
         out[f"names-{language}"] = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
     return out
+
+
+def _train_span_filter(enricher: Enricher, finder: NameModel, language: str, mine: Sequence[CorpusArticle],
+                       docs: Sequence[Doc]) -> tuple[LinearModel, dict[str, Any]]:
+    """A yes/no model over the spans the finders propose in the train split: is it a name the
+    annotators listed? Its threshold is the one with the best out-of-fold F1."""
+    enricher.name_models[language] = finder
+    rows, labels, groups = [], [], []
+    for article, doc in zip(mine, docs, strict=True):
+        gold = [name_key(enricher.analyzer, e.text) for e in article.labels.entities]
+        for span in enricher.candidate_name_spans(doc, language):
+            key = name_key(enricher.analyzer, doc.surface(span.start, span.end))
+            rows.append(span_features(doc, span))
+            labels.append("keep" if any(names_match(g, key) for g in gold) else "drop")
+            groups.append(f"{article.outlet}|{article.date}")
+    c = _choose_c(rows, labels, groups)
+    oof = [(p.get("keep", 0.0), label == "keep") for p, label in zip(_out_of_fold(rows, labels, groups, c), labels,
+                                                                       strict=True)]
+    threshold = _best_threshold(oof)
+    # kept only where it beats taking every proposed span, out-of-fold (threshold 0 keeps all)
+    filtered, everything = round(_f1_at(oof, threshold), 4), round(_f1_at(oof, 0.0), 4)
+    if filtered <= everything:
+        threshold = 0.0
+    model = _export(_fit(rows, labels, c))
+    model = replace(model, thresholds=tuple(threshold if name == "keep" else 2.0 for name in model.classes))
+    return model, {"filter_C": c, "filter_threshold": threshold, "filter_spans": dict(sorted(Counter(labels).items())),
+                   "filter_f1_out_of_fold": filtered, "keep_all_f1_out_of_fold": everything}
 
 
 def _country_names(language: str) -> list[str]:
@@ -413,17 +443,20 @@ def _micro_f1(gold: Sequence[set[str]], predicted: Sequence[set[str]]) -> float:
 
 
 def _best_threshold(scores: Sequence[tuple[float, bool]]) -> float:
-    """The probability cut with the best micro-F1 over the out-of-fold topic decisions."""
+    """The probability cut with the best F1 over out-of-fold yes/no decisions."""
     best, best_t = -1.0, 0.5
     for step in range(10, 91, 5):
-        t = step / 100
-        tp = sum(1 for p, g in scores if p >= t and g)
-        fp = sum(1 for p, g in scores if p >= t and not g)
-        fn = sum(1 for p, g in scores if p < t and g)
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+        f1 = _f1_at(scores, step / 100)
         if f1 > best + 1e-9:
-            best, best_t = f1, t
+            best, best_t = f1, step / 100
     return best_t
+
+
+def _f1_at(scores: Sequence[tuple[float, bool]], threshold: float) -> float:
+    tp = sum(1 for p, g in scores if p >= threshold and g)
+    fp = sum(1 for p, g in scores if p >= threshold and not g)
+    fn = sum(1 for p, g in scores if p < threshold and g)
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
 def _at(values: Sequence[float], index: int) -> float:
