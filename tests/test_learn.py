@@ -153,14 +153,14 @@ def _unmet(languages: tuple[str, ...], reason: str) -> list:
     return [pytest.param(lang, marks=pytest.mark.xfail(strict=True, reason=reason)) for lang in languages]
 
 
-@pytest.mark.parametrize("language", ["ar", *_unmet(("ru", "en"), CHOSEN_UNMET)])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_airstrikes_killing_civilians_are_negative_toward_russia(learned_enricher: Enricher, language: str) -> None:
     result = learned_enricher.enrich("", SENTENCES[language][0], language=language)
-    assert result.tone["Russia"] < 0  # every language gets the sign right
     assert result.tone_labels["Russia"] == "negative"
+    assert result.tone["Russia"] < 0
 
 
-@pytest.mark.parametrize("language", _unmet(LANGUAGES, CHOSEN_UNMET))
+@pytest.mark.parametrize("language", ["ru", *_unmet(("ar", "en"), CHOSEN_UNMET)])
 def test_a_praised_cooperation_agreement_is_positive_toward_both(learned_enricher: Enricher, language: str) -> None:
     result = learned_enricher.enrich("", SENTENCES[language][1], language=language)
     assert result.tone_labels == {"Russia": "positive", "Syria": "positive"}
@@ -176,6 +176,18 @@ def test_method_and_model_version_are_recorded(learned_enricher: Enricher, langu
                 else learned_enricher.sentiment.method_for(language))
     assert result["sentiment"]["method"] == expected
     assert result["enrichment_version"].endswith("+" + learned.fingerprint)
+
+
+def test_a_short_item_takes_its_sentences_tone_and_a_long_article_its_model(learned_enricher: Enricher) -> None:
+    """Feed items are often a title and a sentence: they follow their sentences, while in a long
+    report one harsh line does not set the tone (the article model, trained on whole articles)."""
+    from mediawatch.enrich import learned
+
+    short = learned_enricher.enrich("", SENTENCES["en"][0], language="en")
+    assert short.tone_labels["Russia"] == "negative"
+    filler = " ".join(f"Officials met in Geneva on day {k} to discuss the agenda." for k in range(12))
+    long = learned_enricher.enrich("", f"{filler} {SENTENCES['en'][0]}", language="en")
+    assert learned.SHORT_ITEM_SENTENCES < 13 and long.tone_labels["Russia"] != "negative"
 
 
 def test_missing_model_files_fall_back_to_the_lexicon(tmp_path: Path) -> None:
