@@ -17,7 +17,7 @@ from mediawatch.index import delete_prefix, setup_indices
 from mediawatch.settings import load_settings
 from mediawatch.store import check_reachable, make_client
 
-from . import endtoend, enrichment, indexing, parsing
+from . import dagrun, endtoend, enrichment, indexing, parsing
 from .report import Result, failed, machine, table, write_results
 
 
@@ -49,6 +49,10 @@ def main() -> int:
         _step("feed parsing", parsing.run, results)
         _step("indexing", lambda: indexing.run(es, settings), results)
         _step("end to end", lambda: endtoend.run(settings.es_url, f"{prefix}-e2e"), results)
+        _step("enricher cold start", lambda: [dagrun.cold_start()], results)
+        for feeds in (50, 200):
+            _step(f"DAG path, {feeds} feeds", lambda n=feeds: dagrun.run(settings.es_url, f"{prefix}-dag{n}", n),
+                  results)
     finally:
         delete_prefix(es, settings)  # the end-to-end indices share the prefix too
     elapsed = time.perf_counter() - started
