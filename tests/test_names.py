@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from mediawatch.candidates import top_candidates
 from mediawatch.document import enrichment_fields
 from mediawatch.enrich import Enricher, load_enricher

@@ -71,7 +71,7 @@ def list_letters(es: Elasticsearch, settings: Settings, since: str | None = None
                  size: int = 100) -> list[dict[str, Any]]:
     """The newest letters first, without their payload, each with its ``id`` and ``index``."""
     response = es.search(index=settings.index("deadletter"), query=selection_query(since, reason), size=size,
-                         sort=[{"failed_at": "desc"}], source=LISTED_FIELDS)
+                         sort=[{"failed_at": "desc"}], source_includes=LISTED_FIELDS)
     return [{"id": hit["_id"], "index": hit["_index"], **hit["_source"]} for hit in response["hits"]["hits"]]
 
 

@@ -395,6 +395,7 @@ def _copy(es: Elasticsearch, source: list[str], target: str, since: str | None =
     actions = ({"_index": target, "_id": hit["_id"], "_source": hit["_source"]}
                for hit in helpers.scan(es, index=source, query={"query": query}, size=1000))
     copied, errors = helpers.bulk(es, actions, chunk_size=1000, raise_on_error=False)
+    assert isinstance(errors, list)  # stats_only=False: the failed items themselves
     if errors:
         raise RuntimeError(f"migration to {target} failed for {len(errors)} documents, e.g. {errors[0]}")
     return copied
@@ -405,7 +406,7 @@ def migrate_documents(es: Elasticsearch, older: list[str], target: str, alias: s
     """Copy, swap the alias atomically, then copy what arrived during the first copy (by ``time_field``)."""
     started = datetime.now(UTC).isoformat()
     copied = _copy(es, older, target)
-    actions = [{"remove": {"index": name, "alias": alias}} for name in older]
+    actions: list[dict[str, Any]] = [{"remove": {"index": name, "alias": alias}} for name in older]
     actions.append({"add": {"index": target, "alias": alias, "is_write_index": True}})
     es.indices.update_aliases(actions=actions)
     es.indices.refresh(index=older)

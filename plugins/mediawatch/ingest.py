@@ -367,5 +367,10 @@ def outcomes_from_log(es: Elasticsearch, settings: Settings, run_id: str) -> lis
                          sort=[{"fetched_at": "asc"}])
     latest = {s["feed_id"]: s for s in (hit["_source"] for hit in response["hits"]["hits"])}
     return [FeedOutcome(feed_id=s["feed_id"], status=s["status"], error=s.get("error"),
-                        bozo_reason=s.get("bozo_reason"), **{k: s.get(k) or 0 for k in OUTCOME_COUNTS})
+                        bozo_reason=s.get("bozo_reason"), **_counts(s))
             for s in latest.values()]
+
+
+def _counts(source: dict[str, Any]) -> dict[str, Any]:
+    """The fetch-log line's article counts, 0 where absent."""
+    return {k: int(source.get(k) or 0) for k in OUTCOME_COUNTS}

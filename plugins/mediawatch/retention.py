@@ -91,7 +91,8 @@ def backing_indices(es: Elasticsearch, alias: str, time_field: str) -> list[Back
         oldest, newest = spans.get(name, (None, None))
         result.append(Backing(name=name, is_write=bool(flag) or (flag is None and only_one),
                               oldest=_epoch_ms(oldest), newest=_epoch_ms(newest),
-                              created=_epoch_ms(created[name]["settings"]["index.creation_date"])))
+                              created=datetime.fromtimestamp(
+                                  float(created[name]["settings"]["index.creation_date"]) / 1000, UTC)))
     return result
 
 
@@ -101,6 +102,7 @@ def _retain_log(es: Elasticsearch, settings: Settings, spec: IndexSpec, now: dat
     if not es.indices.exists_alias(name=alias):
         report.skipped[alias] = "no such alias (run `mediawatch setup`)"
         return
+    assert spec.time_field and spec.retention_days  # only logs with retention come here
     backing = backing_indices(es, alias, spec.time_field)
     writers = [index for index in backing if index.is_write]
     if len(writers) != 1 or not is_current_generation(settings, spec, writers[0].name):

@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
@@ -121,7 +121,7 @@ def _acquire(permits: threading.Semaphore, stop: threading.Event) -> bool:
 
 
 def _prepared_ahead(actions: Iterable[dict[str, Any]], dumps: Callable[[Any], bytes],
-                    batch: int) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+                    batch: int) -> Generator[tuple[dict[str, Any], dict[str, Any]], None, None]:
     """``(action, action with encoded source)`` pairs; past the first request, made by a thread meanwhile.
 
     The first ``batch`` is made here. Only when more follows is there a request to overlap with:
@@ -226,7 +226,10 @@ def index_documents(es: Elasticsearch, documents: list[tuple[str, str, dict[str,
     try:
         response = es.bulk(operations=operations, refresh="wait_for" if refresh else False)
     except ApiError as exc:  # the whole request refused (e.g. 503 after the transport's retries)
-        raise refusal_of({"status": exc.status_code, "error": str(exc), "exception": exc}) from exc
+        refusal = refusal_of({"status": exc.status_code, "error": str(exc), "exception": exc})
+        if refusal is None:  # a request the cluster judged malformed: not a refusal, a bug to see whole
+            raise
+        raise refusal from exc
     if response.get("errors"):
         refused = [item["index"] for item in response["items"] if "error" in item["index"]]
         for item in refused:
@@ -280,9 +283,13 @@ def write_dead_letters(es: Elasticsearch, settings: Settings, failures: list[dic
                for f in failures)
     written, errors = helpers.bulk(es, actions, raise_on_error=False, raise_on_exception=False,
                                    max_retries=settings.bulk_max_retries, retry_on_status=RETRY_STATUSES)
+    assert isinstance(errors, list)  # stats_only=False: the failed items themselves
     if errors:
         item = next(iter(errors[0].values()))
-        raise refusal_of(item) or RuntimeError(f"could not store {len(errors)} dead letters, e.g. {errors[0]}")
+        refusal = refusal_of(item)
+        if refusal is not None:
+            raise refusal
+        raise RuntimeError(f"could not store {len(errors)} dead letters, e.g. {errors[0]}")
 
 
 def get_sources(es: Elasticsearch, index: str, ids: list[str], fields: list[str]) -> dict[str, dict[str, Any]]:
