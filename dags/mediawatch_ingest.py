@@ -23,6 +23,7 @@ import pendulum
 from airflow.sdk import Asset, Param, TriggerRule, dag, get_current_context, task
 from mediawatch import airflow_adapter  # light: the pipeline (Elasticsearch, numpy, models) loads inside tasks
 from mediawatch.settings import load_settings
+from mediawatch.threads import one_blas_thread
 
 SETTINGS = load_settings()  # schedule and pool only; tasks read connections at run time
 
@@ -54,6 +55,7 @@ def mediawatch_ingest():
     @task(retries=1, pool=SETTINGS.fetch_pool, max_active_tis_per_dagrun=SETTINGS.fetch_concurrency,
           map_index_template="{{ batch_feeds }}")
     def ingest_feeds(feed_ids: list[str], run_id=None) -> dict:
+        one_blas_thread()  # before numpy loads: the batches' processes share the cores
         from mediawatch import orchestration
 
         get_current_context()["batch_feeds"] = orchestration.batch_label(feed_ids)
