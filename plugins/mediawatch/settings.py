@@ -50,7 +50,7 @@ class Settings:
     fetch_max_bytes: int = 10 * 1024 * 1024
     fetch_max_redirects: int = 5
     fetch_concurrency: int = 8
-    feeds_per_task: int = 25
+    feeds_per_task: int = 100
     fetch_pool: str = "default_pool"
     backoff_base_s: float = 300.0
     backoff_max_s: float = 6 * 3600.0
