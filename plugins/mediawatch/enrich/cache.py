@@ -3,7 +3,7 @@
 Building the enricher lemmatizes every seed alias and lexicon entry with pymorphy3 and expands
 the phrase indexes; the result depends only on its inputs, so it is pickled once and loaded
 afterwards. The file's name is a hash of everything that could change the result: the seed
-files' bytes, the shipped model files, the enrich package's source, the Python version and the
+files' bytes, the shipped model files, the source of the enrich and learn packages, the Python version and the
 versions of the libraries whose objects are inside. Nothing is ever invalidated by hand: a changed
 input is a different file. Processes that build at the same time each write a private temporary
 file and rename it into place, so a reader sees a whole file or none. A file that cannot be read
@@ -31,6 +31,8 @@ T = TypeVar("T")
 # Libraries whose objects end up inside the pickle (a new version may not read an old one).
 PICKLED_LIBRARIES = ("pymorphy3", "pymorphy3-dicts-ru", "camel-tools", "slovnet", "navec", "natasha", "numpy")
 PACKAGE_DIR = Path(__file__).resolve().parent
+# The learned models' classes and features live in mediawatch.learn: their source is an input too.
+LEARN_DIR = PACKAGE_DIR.parent / "learn"
 
 
 def default_cache_dir() -> Path:
@@ -52,7 +54,7 @@ def _library_versions() -> str:
 def cache_key(inputs: list[Path], extra: str = "") -> str:
     """Hash of the input files' names and bytes, the package source, Python and library versions."""
     digest = hashlib.sha256(f"{sys.version}\0{_library_versions()}\0{extra}\0".encode())
-    sources = sorted(PACKAGE_DIR.glob("*.py"))
+    sources = sorted(PACKAGE_DIR.glob("*.py")) + sorted(LEARN_DIR.glob("*.py"))
     for path in [*inputs, *sources]:
         digest.update(str(path.name).encode() + b"\0")
         digest.update(path.read_bytes() if path.is_file() else b"<missing>")
