@@ -298,7 +298,7 @@ def test_bulk_answering_503_fails_the_run_without_dead_letters_and_the_next_run_
 
 def test_the_dag_path_refuses_before_mapping_and_a_refused_feed_task_is_retried(
         settings, es, feed_server, blocked, tmp_path) -> None:
-    from mediawatch.orchestration import FeedFailed, ingest_feed_task
+    from mediawatch.orchestration import FeedFailed, ingest_batch_task
 
     registry = tmp_path / "feeds.yaml"
     serve_three_feeds(feed_server, 2, "v1")
@@ -310,6 +310,6 @@ def test_the_dag_path_refuses_before_mapping_and_a_refused_feed_task_is_retried(
     with pytest.raises(WritesRefused, match=r"index\.blocks\.write"):
         prepare_run(settings)
     with pytest.raises(WritesRefused, match="write block") as refused:
-        ingest_feed_task(settings, "alpha", "run-dag")
+        ingest_batch_task(settings, ["alpha"], "run-dag")
     assert not isinstance(refused.value, FeedFailed), "not final: Airflow retries the task"
     assert dead_letters(es, settings) == 0

@@ -16,9 +16,7 @@ from .feeds import load_feeds
 from .index import setup_indices
 from .ingest import (
     WRITTEN_INDICES,
-    FeedOutcome,
     ingest_feeds,
-    ingest_one,
     load_states,
     outcomes_from_log,
     record_run,
@@ -116,17 +114,6 @@ def ingest_batch_task(settings: Settings, feed_ids: list[str], run_id: str) -> d
         raise FeedFailed(f"{reasons} (recorded in {settings.index('feeds')}; the batch's other"
                          f" {len(outcomes) - len(failed)} feeds are stored)")
     return result
-
-
-def ingest_feed_task(settings: Settings, feed_id: str, run_id: str) -> dict[str, Any]:
-    """One feed alone (a batch of one), as :func:`ingest_batch_task`."""
-    feeds = {f.id: f for f in load_feeds(settings.feeds_path)}
-    outcome: FeedOutcome = ingest_one(feeds[feed_id], settings, connect(settings), run_id)
-    if outcome.refused:
-        raise WritesRefused(f"feed {feed_id} not stored: {outcome.refused}")
-    if outcome.status == "failed":
-        raise FeedFailed(f"feed {feed_id} failed: {outcome.error} (recorded in {settings.index('feeds')})")
-    return {"feed_id": feed_id, "status": outcome.status, "new": outcome.new, "updated": outcome.updated}
 
 
 def finish_run(settings: Settings, run_id: str, started_at: str, due: int, trigger: str) -> dict[str, Any]:
