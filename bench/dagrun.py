@@ -6,7 +6,7 @@ LocalExecutor, one process per task instance, each parsing the DAG file and load
 each into its own index prefix so both fetch and index everything. Rows: DAG wall / CLI wall, and
 the DAG's summed task durations / the CLI's CPU time (user + system), absolute figures beside them.
 
-    python -m bench.dagrun [--feeds 50] [--items 30] [--feeds-per-task N]
+    python -m bench.dagrun [--feeds 50] [--items 30] [--feeds-per-task N] [--registry FILE]
 
 Needs ``MEDIAWATCH_ES_URL`` (``make bench`` sets it). Airflow is stopped, its home and the indices
 deleted, whatever happens.
@@ -152,17 +152,26 @@ def count_articles(es_url: str, prefix: str) -> int:
 
 def run(es_url: str, prefix: str, feeds: int = 50, items: int = ITEMS, feeds_per_task: int | None = None
         ) -> list[Result]:
+    """N generated feeds of ``items`` items each, served by :class:`FeedServer`."""
     specs = rss.feed_specs(feeds)
     bodies = {f"/feeds/{s.feed_id}.xml": rss.feed_xml(s, items, salt="dag-") for s in specs}
+    with tempfile.TemporaryDirectory(prefix="mwbench-dag-") as tmp, \
+            FeedServer(bodies, 4 * feeds, RUN_TIMEOUT_S * 2) as server:
+        registry = Path(tmp) / "feeds.yaml"
+        write_registry(registry, server, specs)
+        return compare(registry, es_url, prefix, f"{feeds} feeds x {items} items", feeds * items, feeds_per_task)
+
+
+def compare(registry: Path, es_url: str, prefix: str, subject: str, expected: int | None,
+            feeds_per_task: int | None = None) -> list[Result]:
+    """The feeds of ``registry`` through the CLI and through a scheduled DAG run; ``expected`` articles
+    (None: whatever the CLI indexed) must be in both indices for the ratios to count."""
     cli_prefix, dag_prefix = f"{prefix}-cli", f"{prefix}-dag"
     env = {**os.environ, "MEDIAWATCH_ES_URL": es_url, "MEDIAWATCH_INDEX_PREFIX": cli_prefix}
     settings = load_settings().with_overrides(es_url=es_url)
     es = make_client(settings)
-    with tempfile.TemporaryDirectory(prefix="mwbench-dag-") as tmp, \
-            FeedServer(bodies, 4 * feeds, RUN_TIMEOUT_S * 2) as server:
+    with tempfile.TemporaryDirectory(prefix="mwbench-dag-") as tmp:
         workdir = Path(tmp)
-        registry = workdir / "feeds.yaml"
-        write_registry(registry, server, specs)
         try:
             setup_indices(es, settings.with_overrides(index_prefix=dag_prefix))
             cli_wall, cli_cpu = cli_run(registry, env, workdir)
@@ -171,14 +180,14 @@ def run(es_url: str, prefix: str, feeds: int = 50, items: int = ITEMS, feeds_per
         finally:
             for name in (cli_prefix, dag_prefix):
                 delete_prefix(es, settings.with_overrides(index_prefix=name))
-    valid = dag.state == "success" and counts[0] == counts[1] == feeds * items
+    valid = dag.state == "success" and counts[0] == counts[1] == (counts[0] if expected is None else expected)
     invalid = "" if valid else f"; INVALID: run {dag.state}, articles CLI/DAG {counts}"
     per_task = feeds_per_task or load_settings().feeds_per_task
-    label = f"DAG path: {feeds} feeds x {items} items, {dag.mapped} mapped tasks ({per_task} feeds/task)"
+    label = f"DAG path: {subject}, {dag.mapped} mapped tasks ({per_task} feeds/task)"
     return [
         Result(f"{label}, wall", f"{dag.wall_s:.1f} s", f"CLI {cli_wall:.1f} s",
                dag.wall_s / cli_wall if valid else float("inf"), f"<= {MAX_WALL_RATIO:g}",
-               note="scheduled run start to end vs the CLI subprocess" + invalid),
+               note=f"scheduled run start to end vs the CLI subprocess; {counts[1]} articles" + invalid),
         Result(f"{label}, task time", f"{dag.task_s:.1f} s summed over {dag.tasks} tasks",
                f"CLI CPU {cli_cpu:.1f} s", dag.task_s / cli_cpu if valid else float("inf"),
                f"<= {MAX_TASK_TIME_RATIO:g}",
@@ -209,9 +218,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--feeds", type=int, default=50)
     parser.add_argument("--items", type=int, default=ITEMS)
     parser.add_argument("--feeds-per-task", type=int, default=None)
+    parser.add_argument("--registry", type=Path, default=None,
+                        help="feeds of this registry instead (e.g. ../shared/tools/serve-realfeeds --out FILE)")
     args = parser.parse_args(argv)
     es_url = load_settings().es_url
-    results = run(es_url, f"mwbench-{uuid.uuid4().hex[:8]}", args.feeds, args.items, args.feeds_per_task)
+    prefix = f"mwbench-{uuid.uuid4().hex[:8]}"
+    results = (compare(args.registry, es_url, prefix, f"registry {args.registry.name}", None, args.feeds_per_task)
+               if args.registry else run(es_url, prefix, args.feeds, args.items, args.feeds_per_task))
     print(table(results))
     return 1 if any(r.passed is False for r in results) else 0
 
