@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import httpx
 from elasticsearch import Elasticsearch
 
 from . import clustering, store
@@ -250,16 +249,6 @@ def save_feed_state(es: Elasticsearch, settings: Settings, state: dict[str, Any]
                 **{key: getattr(outcome, key) for key in OUTCOME_COUNTS}}
     store.index_documents(es, [(settings.index("feeds"), state["feed_id"], state),
                                (settings.index("fetchlog"), f"{run_id}:{state['feed_id']}", log_line)])
-
-
-def ingest_one(feed: Feed, settings: Settings, es: Elasticsearch, run_id: str,
-               enricher: Enricher | None = None, http: httpx.Client | None = None) -> FeedOutcome:
-    """Fetch and process one feed (the DAG's mapped task)."""
-    state = load_states(es, settings, [feed.id]).get(feed.id)
-    with make_client(settings) as client:
-        fetched = fetch_feed(feed, state, settings, http or client)
-        pages = PageFetcher(settings, client) if settings.fulltext else None
-        return process_feed(feed, fetched, state, settings, es, enricher, run_id, pages)
 
 
 def summarize(run_id: str, started_at: str, outcomes: list[FeedOutcome], skipped: int = 0,
