@@ -22,8 +22,7 @@ from mediawatch.learn.features import (
     aggregate_features,
     article_tone_features,
     document_features,
-    sentence_features,
-    side_sentences,
+    side_sentence_features,
     topic_features,
 )
 from mediawatch.learn.linear import LinearModel, top_label
@@ -115,12 +114,12 @@ class LearnedModels:
     def sentence_tones(self, doc: Doc, matches: EntityMatches, side: frozenset[str], other: frozenset[str],
                        lexicon_scores: Sequence[float], language: str) -> list[dict[str, float]]:
         """Probabilities (negative/neutral/positive/none) of each sentence mentioning ``side``, in order."""
-        mention, tone = self.mention[language], self.tone[language]
-        out = []
-        for s in side_sentences(doc, matches, side, other):
-            features = sentence_features(doc, s, _at(lexicon_scores, s.number), s.number < doc.title_sentences)
-            out.append(combine(mention.probabilities(features), tone.probabilities(features)))
-        return out
+        return [self.sentence_probabilities(features, language)
+                for _, features in side_sentence_features(doc, matches, side, other, lexicon_scores)]
+
+    def sentence_probabilities(self, features: Mapping[str, float], language: str) -> dict[str, float]:
+        """One sentence's negative/neutral/positive/none from its tone features, both stages combined."""
+        return combine(self.mention[language].probabilities(features), self.tone[language].probabilities(features))
 
     def side_tone(self, doc: Doc, matches: EntityMatches, name: str, side: frozenset[str], other: frozenset[str],
                   lexicon_scores: Sequence[float], language: str) -> SideTone:
@@ -158,6 +157,3 @@ class LearnedModels:
         features[f"lang:{language}"] = 1.0
         return self.topics.predict_labels(features)
 
-
-def _at(values: Sequence[float], index: int) -> float:
-    return values[index] if index < len(values) else 0.0

@@ -17,7 +17,6 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -88,8 +87,6 @@ class RussianNames:
 
     The model (0.3 s to load) is loaded on the first Russian article, not at start-up: a process
     that never sees Russian text never pays for it."""
-
-    method = "natasha-slovnet-ner-news-v1"
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -256,7 +253,6 @@ def _first_word_at_or_after(starts: list[int], offset: int) -> int:
     return bisect_left(starts, offset)
 
 
-NameFinder = Callable[[Doc], list[NerSpan]]
 _ARABIC_PREFIXES = ("وال", "بال", "لل", "فال", "كال", "ال", "و", "ب", "ل", "ف", "ك")
 _KINDS = {"PER": "person", "ORG": "organization", "LOC": "location"}
 
@@ -321,8 +317,6 @@ class NameModel:
 
         return [s for s in spans if self.span_filter.predict_labels(span_features(doc, s))]
 
-    def is_common(self, word: str) -> bool:
-        return word.lower() in self.common
 
 
 def name_key(analyzer: Analyzer, text: str) -> tuple[str, ...]:

@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from mediawatch.enrich.entities import match_entities
-from mediawatch.enrich.learned import LANGUAGES, combine
+from mediawatch.enrich.learned import LANGUAGES
 from mediawatch.enrich.names import name_key, names_match
 from mediawatch.enrich.pipeline import Enricher, Enrichment, _other
 from mediawatch.evaluate import prf, sentiment_scores
 
 from .corpus import CorpusArticle
-from .features import sentence_features, side_sentences
+from .features import side_sentence_features
 from .linear import top_label
 
 SIDES = ("Russia", "Syria")
@@ -100,15 +100,11 @@ def _sentence_tone(enricher: Enricher, test, train) -> dict[str, Any]:
         matches = match_entities(doc, enricher.watchlist)
         scores = enricher.sentiment.sentence_scores(doc, a.language)
         gold = {(side, s.n): getattr(s, side) for s in a.labels.sentences for side in SIDES if getattr(s, side)}
-        mention, tone = enricher.learned.mention[a.language], enricher.learned.tone[a.language]
         for side, ids in sides:
-            for s in side_sentences(doc, matches, ids, _other(sides, side)):
+            for s, features in side_sentence_features(doc, matches, ids, _other(sides, side), scores):
                 label = gold.get((side, s.number))
                 if label is not None:
-                    features = sentence_features(doc, s, scores[s.number] if s.number < len(scores) else 0.0,
-                                                 s.number < doc.title_sentences)
-                    probs = combine(mention.probabilities(features), tone.probabilities(features))
-                    gold_pairs.append((label, top_label(probs)))
+                    gold_pairs.append((label, top_label(enricher.learned.sentence_probabilities(features, a.language))))
     majority = _majority(train_labels)
     scored = _four_way(gold_pairs)
     return {"majority": majority, "baseline": _four_way([(g, majority) for g, _ in gold_pairs]), "learned": scored}

@@ -55,6 +55,15 @@ def side_sentences(doc: Doc, matches: EntityMatches, side: frozenset[str],
             for n, words in sorted(target.items())]
 
 
+def side_sentence_features(doc: Doc, matches: EntityMatches, side: frozenset[str], other: frozenset[str],
+                           lexicon_scores: Sequence[float]) -> list[tuple[SideSentence, dict[str, float]]]:
+    """Each sentence mentioning ``side``, in order, with its tone features (training, enrichment and
+    evaluation all read a side's sentences through this one function)."""
+    return [(s, sentence_features(doc, s, lexicon_scores[s.number] if s.number < len(lexicon_scores) else 0.0,
+                                  s.number < doc.title_sentences))
+            for s in side_sentences(doc, matches, side, other)]
+
+
 def sentence_features(doc: Doc, sentence: SideSentence, lexicon_score: float, title: bool) -> dict[str, float]:
     """Target-aware features of one sentence toward the side whose mentions are ``sentence.target``."""
     tokens: list[str] = []

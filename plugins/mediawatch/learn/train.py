@@ -39,8 +39,7 @@ from .features import (
     aggregate_features,
     article_tone_features,
     document_features,
-    sentence_features,
-    side_sentences,
+    side_sentence_features,
     topic_features,
 )
 from .fitting import best_threshold, choose_c, export, fit, macro_f1, micro_f1, out_of_fold, out_of_fold_for, vocabulary
@@ -91,8 +90,7 @@ def sentence_rows(item: Analysed, enricher: Enricher) -> list[tuple[str, dict[st
     sides = list(enricher.sides.items())
     rows = []
     for side, ids in sides:
-        for s in side_sentences(item.doc, item.matches, ids, _other(sides, side)):
-            features = sentence_features(item.doc, s, _at(item.scores, s.number), s.number < item.doc.title_sentences)
+        for s, features in side_sentence_features(item.doc, item.matches, ids, _other(sides, side), item.scores):
             rows.append((side, features, item.sentence_gold.get((side, s.number))))
     return rows
 
@@ -239,10 +237,6 @@ def _per_language(items, gold, learned, previous, score) -> dict[str, Any]:
         if ours > theirs:
             use_for.append(language)
     return {"train_split": compared, "use_for": use_for}
-
-
-def _at(values: Sequence[float], index: int) -> float:
-    return values[index] if index < len(values) else 0.0
 
 
 def write_models(models: Mapping[str, LinearModel | str], folder: Path = TRAINED_DIR) -> dict[str, str]:
